@@ -60,3 +60,22 @@ pub struct Reply {
     pub buttons: Vec<Button>,
     pub attachment: Option<Attachment>,
 }
+
+/// The conversation, shared by every adapter. Cheap to clone.
+#[derive(Clone)]
+pub struct Bot {
+    ledger: crate::ledger::Ledger,
+    catalogue: &'static crate::intent::Catalogue,
+}
+
+impl Bot {
+    pub fn new(ledger: crate::ledger::Ledger, catalogue: &'static crate::intent::Catalogue) -> Self {
+        Self { ledger, catalogue }
+    }
+
+    /// Answers one incoming event. Never fails: problems become friendly text.
+    pub async fn handle(&self, incoming: Incoming) -> Reply {
+        let _ = (&self.ledger, self.catalogue, incoming);
+        Reply { text: "I am still learning.".into(), ..Reply::default() }
+    }
+}
