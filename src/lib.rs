@@ -8,3 +8,4 @@
 pub mod domain;
 pub mod bot;
 pub mod intent;
+pub mod ledger;
