@@ -9,3 +9,5 @@ pub mod domain;
 pub mod bot;
 pub mod intent;
 pub mod ledger;
+pub mod settings;
+pub mod telemetry;
