@@ -11,3 +11,7 @@ pub mod intent;
 pub mod ledger;
 pub mod settings;
 pub mod telemetry;
+pub mod console;
+pub mod store;
+pub mod metrics;
+pub mod startup;

@@ -1,1 +1,10 @@
+//! The one integration-test binary: every story of the service, against the real binary or
+//! the real `startup`, over real databases (SQLite always; PostgreSQL and MySQL when
+//! `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` are set).
 
+mod cli;
+mod health;
+mod helpers;
+mod layers;
+mod ledger_story;
+mod test_db;

@@ -1,0 +1,286 @@
+//! Boot: from [`Settings`], a bound listener and a shutdown future to a running service, the
+//! same way for `main` and for the integration tests (which bind port 0).
+//!
+//! [`build_state`] connects to the store, applies pending migrations and wires the ledger and
+//! the bot into an [`AppState`]. [`router`] is the one place HTTP routes are mounted, and
+//! [`serve`] runs the router and the background workers until the shutdown future resolves,
+//! then lets in-flight requests and workers finish. This module holds no business logic of
+//! its own and is, with `main`, the only place that uses `anyhow`.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::bot::Bot;
+use crate::intent::Catalogue;
+use crate::ledger::{AccountDefaults, Ledger};
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+use crate::store::Store;
+
+/// How long workers get to finish their current item after the HTTP server has stopped.
+const WORKER_GRACE: Duration = Duration::from_secs(10);
+
+/// Everything a request handler or a worker needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub ledger: Ledger,
+    pub bot: Bot,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Tells a background worker that the service is stopping. Workers `select!` on
+/// [`Shutdown::wait`] between items and return once it resolves.
+#[derive(Clone, Debug)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    /// Resolves once shutdown has begun (at once if it already has).
+    pub async fn wait(&mut self) {
+        // An error means the sender is gone, which also means the service is stopping.
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_stopping(&self) -> bool {
+        *self.0.borrow()
+    }
+}
+
+/// Connects to the configured database and applies pending migrations.
+#[tracing::instrument(skip_all)]
+pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Store> {
+    let shown = settings.database_url_redacted();
+    let store = Store::connect(settings.database.url().expose_secret())
+        .await
+        .with_context(|| format!("cannot open the database {shown}"))?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("cannot apply the migrations to the database {shown}"))?;
+    tracing::info!(engine = store.engine(), database = %shown, "database ready");
+    Ok(store)
+}
+
+/// The ledger and the bot over a migrated store, with the settings' account defaults.
+pub fn wire(settings: Arc<Settings>, store: Store) -> AppState {
+    let defaults = AccountDefaults {
+        currency: settings.defaults.currency,
+        timezone: settings.defaults.timezone,
+        // The catalogue's first language; a person's own language hint wins at sign-up.
+        language: "en".to_owned(),
+    };
+    let ledger = Ledger::new(store.clone(), defaults);
+    let bot = Bot::new(ledger.clone(), Catalogue::embedded());
+    AppState {
+        settings,
+        store,
+        ledger,
+        bot,
+        metrics: Arc::new(Metrics::new()),
+    }
+}
+
+/// Connects, migrates and wires: the state `serve` runs on.
+pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
+    let store = connect_and_migrate(&settings).await?;
+    Ok(wire(Arc::new(settings), store))
+}
+
+/// Every HTTP route of `serve`. Later adapters mount theirs here, before the metrics layer so
+/// that their requests are counted too, e.g. `.merge(crate::telegram::routes())`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .with_state(state)
+}
+
+/// Starts the background workers (the outbox worker, Telegram long polling …) on `workers`.
+/// Each gets the state and a [`Shutdown`]; none exist yet.
+fn spawn_workers(state: &AppState, shutdown: &Shutdown, workers: &mut JoinSet<()>) {
+    let _ = (state, shutdown, workers);
+}
+
+/// Says once, at start, which adapters are on and why the others are not.
+fn log_adapters(settings: &Settings) {
+    if settings.telegram.bot_token.is_some() {
+        tracing::warn!("telegram: configured, but this build has no Telegram adapter yet");
+    } else {
+        tracing::info!("telegram: off (TELEGRAM_BOT_TOKEN not set)");
+    }
+    if settings.discord.public_key.is_some() {
+        tracing::warn!("discord: configured, but this build has no Discord adapter yet");
+    } else {
+        tracing::info!("discord: off (DISCORD_PUBLIC_KEY not set)");
+    }
+    if settings.email.sendgrid_api_key.is_some() {
+        tracing::warn!("email: configured, but this build has no email sender yet");
+    } else {
+        tracing::info!("email: off (SENDGRID_API_KEY not set)");
+    }
+}
+
+/// Serves `state` on `listener` with the workers until `shutdown` resolves, then stops
+/// accepting, finishes in-flight requests and lets the workers finish.
+pub async fn serve<F>(state: AppState, listener: TcpListener, shutdown: F) -> anyhow::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    log_adapters(&state.settings);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut workers = JoinSet::new();
+    spawn_workers(&state, &Shutdown(stop_rx), &mut workers);
+
+    let addr = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    tracing::info!(%addr, public_url = %state.settings.http.public_url, "listening");
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the HTTP server failed")?;
+
+    let _ = stop_tx.send(true);
+    let drained = tokio::time::timeout(WORKER_GRACE, async {
+        while workers.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("workers did not stop within {WORKER_GRACE:?}; stopping them");
+        workers.shutdown().await;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The whole service: connect, migrate, wire, serve until `shutdown`.
+pub async fn run<F>(settings: Settings, listener: TcpListener, shutdown: F) -> anyhow::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let state = build_state(settings).await?;
+    serve(state, listener, shutdown).await
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // Without a handler the process would never stop gracefully; wait forever and let
+            // SIGTERM (or the default SIGINT action) do it.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+/// Counts every request by route template and status.
+async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    state.metrics.add_gauge(
+        "spendbot_http_requests_in_flight",
+        "HTTP requests being served.",
+        &[],
+        1,
+    );
+    let response = next.run(request).await;
+    state.metrics.add_gauge(
+        "spendbot_http_requests_in_flight",
+        "HTTP requests being served.",
+        &[],
+        -1,
+    );
+    state.metrics.inc_counter(
+        "spendbot_http_requests_total",
+        "HTTP requests served, by route and status.",
+        &[("route", &route), ("status", response.status().as_str())],
+    );
+    response
+}
+
+/// 200 while the process runs.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// 200 when the database answers, 503 otherwise.
+#[tracing::instrument(skip_all)]
+async fn readyz(State(state): State<AppState>) -> Response {
+    let ping = tokio::time::timeout(Duration::from_secs(5), state.store.ping()).await;
+    let (status, result, body) = match ping {
+        Ok(Ok(())) => (StatusCode::OK, "ok", "ready\n"),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error",
+                "database unavailable\n",
+            )
+        }
+        Err(_) => {
+            tracing::warn!("readiness: the database did not answer within 5 s");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "database unavailable\n",
+            )
+        }
+    };
+    state.metrics.inc_counter(
+        "spendbot_readiness_checks_total",
+        "Readiness checks of the database, by result.",
+        &[("result", result)],
+    );
+    (status, body).into_response()
+}
+
+/// The metrics in the Prometheus text format.
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}

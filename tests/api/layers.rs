@@ -1,0 +1,303 @@
+//! Keeps DESIGN.md's layer arrows honest: scans `src/` and fails when a layer names a crate or
+//! a module it must never use, in a `use` or in a path written inline (`crate::store::Store`).
+//! Comments are ignored; the check prints every file it classified and what it forbade.
+
+use std::path::{Path, PathBuf};
+
+/// A layer: which files belong to it and which paths it must never name.
+struct Layer {
+    name: &'static str,
+    /// `src/`-relative prefixes: a folder (`domain/`) or a file (`ledger.rs`).
+    files: &'static [&'static str],
+    forbidden: &'static [&'static str],
+}
+
+const PLATFORM_CRATES: [&str; 2] = ["teloxide", "serenity"];
+
+const LAYERS: &[Layer] = &[
+    Layer {
+        name: "domain",
+        files: &["domain/", "domain.rs"],
+        forbidden: &[
+            "sqlx",
+            "axum",
+            "tokio",
+            "reqwest",
+            "teloxide",
+            "serenity",
+            "crate::store",
+            "crate::ledger",
+            "crate::bot",
+            "crate::intent",
+            "crate::notify",
+        ],
+    },
+    Layer {
+        name: "intent",
+        files: &["intent/", "intent.rs"],
+        forbidden: &[
+            "sqlx",
+            "axum",
+            "tokio",
+            "reqwest",
+            "teloxide",
+            "serenity",
+            "crate::store",
+            "crate::ledger",
+            "crate::bot",
+            "crate::notify",
+        ],
+    },
+    Layer {
+        name: "store",
+        files: &["store/", "store.rs"],
+        forbidden: &[
+            "axum",
+            "reqwest",
+            "teloxide",
+            "serenity",
+            "crate::ledger",
+            "crate::bot",
+            "crate::intent",
+            "crate::notify",
+            "crate::console",
+            "crate::telegram",
+            "crate::discord",
+            "crate::web",
+            "crate::startup",
+        ],
+    },
+    Layer {
+        name: "notify",
+        files: &["notify/", "notify.rs"],
+        forbidden: &[
+            "axum",
+            "teloxide",
+            "serenity",
+            "crate::ledger",
+            "crate::bot",
+            "crate::intent",
+            "crate::console",
+            "crate::telegram",
+            "crate::discord",
+            "crate::web",
+        ],
+    },
+    Layer {
+        name: "ledger",
+        files: &["ledger/", "ledger.rs"],
+        forbidden: &[
+            "axum",
+            "teloxide",
+            "serenity",
+            "crate::bot",
+            "crate::console",
+            "crate::telegram",
+            "crate::discord",
+            "crate::web",
+            "crate::startup",
+        ],
+    },
+    Layer {
+        name: "bot",
+        files: &["bot/", "bot.rs"],
+        forbidden: &[
+            "sqlx",
+            "axum",
+            "reqwest",
+            "teloxide",
+            "serenity",
+            "crate::store",
+            "crate::console",
+            "crate::telegram",
+            "crate::discord",
+            "crate::web",
+            "crate::startup",
+        ],
+    },
+    Layer {
+        name: "adapter",
+        files: &[
+            "console.rs",
+            "console/",
+            "telegram.rs",
+            "telegram/",
+            "discord.rs",
+            "discord/",
+            "web/",
+            "web.rs",
+        ],
+        forbidden: &["sqlx", "crate::store", "crate::startup"],
+    },
+    Layer {
+        name: "wiring",
+        files: &[
+            "main.rs",
+            "lib.rs",
+            "startup.rs",
+            "settings.rs",
+            "telemetry.rs",
+            "metrics.rs",
+        ],
+        forbidden: &[],
+    },
+];
+
+/// Known exceptions, each a debt with its reason, printed on every run.
+const EXCEPTIONS: &[(&str, &str, &str)] = &[(
+    "ledger",
+    "crate::bot::EventKey",
+    "EventKey is a domain word (the key of an inbound event); it should move to `domain`",
+)];
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The line without its `//` comment (a `//` inside a string literal is kept).
+fn code_of(line: &str) -> &str {
+    let mut in_string = false;
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && bytes[i + 1] == b'/' => return &line[..i],
+            _ => {}
+        }
+        i += 1;
+    }
+    line
+}
+
+/// Whether `code` names `path` as a path: `sqlx::…`, `use sqlx;`, `crate::store::…`,
+/// `crate::store;`, `crate::{store, …}` is caught by the `use crate::{` scan below.
+fn names(code: &str, path: &str) -> bool {
+    let mut start = 0;
+    while let Some(found) = code[start..].find(path) {
+        let at = start + found;
+        let before = code[..at].chars().next_back();
+        let after = code[at + path.len()..].chars().next();
+        let boundary_before = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == ':'));
+        let boundary_after = after.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        if boundary_before && boundary_after {
+            // `sqlx::`, `sqlx;`, `sqlx as`, `sqlx}` or `crate::store` followed by anything
+            // that is not part of a longer name.
+            return true;
+        }
+        start = at + path.len();
+    }
+    false
+}
+
+/// `use crate::{store::Store, bot}` → `crate::store::Store`, `crate::bot`: a flat list of the
+/// top-level items a grouped `use crate::{…}` names, so `names` can see them.
+fn expand_crate_groups(code: &str) -> String {
+    let Some(rest) = code.split("crate::{").nth(1) else {
+        return code.to_owned();
+    };
+    let mut expanded = code.to_owned();
+    for part in rest.split([',', '}']) {
+        let item = part.trim().trim_start_matches('{').trim();
+        if !item.is_empty() {
+            expanded.push_str(&format!(" crate::{item} "));
+        }
+    }
+    expanded
+}
+
+#[test]
+fn no_layer_uses_what_design_md_forbids() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "no sources found under {}",
+        src.display()
+    );
+
+    let mut violations = Vec::new();
+    println!("layer check over {} files in src/:", files.len());
+    for file in &files {
+        let relative = file
+            .strip_prefix(&src)
+            .unwrap_or(file)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let Some(layer) = LAYERS
+            .iter()
+            .find(|l| l.files.iter().any(|f| relative.starts_with(f)))
+        else {
+            println!("  {relative:<28} not classified: add it to a layer in tests/api/layers.rs");
+            continue;
+        };
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        // Statements may span lines (`use crate::{\n a,\n b\n}`), so the check reads whole
+        // statements: the file's code joined, comments removed, split at `;`.
+        let code: String = text.lines().map(code_of).collect::<Vec<_>>().join(" ");
+        for statement in code.split(';') {
+            let statement = expand_crate_groups(statement);
+            for forbidden in layer.forbidden {
+                if !names(&statement, forbidden) {
+                    continue;
+                }
+                let excused = EXCEPTIONS.iter().find(|(l, allowed, _)| {
+                    *l == layer.name && allowed.starts_with(forbidden) && names(&statement, allowed)
+                });
+                match excused {
+                    Some((_, allowed, why)) => {
+                        println!("  note: {relative} uses {allowed}, allowed for now: {why}");
+                    }
+                    None => violations.push(format!(
+                        "{relative} ({} layer) uses `{forbidden}`: {}",
+                        layer.name,
+                        statement.split_whitespace().collect::<Vec<_>>().join(" ")
+                    )),
+                }
+            }
+        }
+        println!(
+            "  {relative:<28} {:<8} never: {}",
+            layer.name,
+            layer.forbidden.join(" ")
+        );
+    }
+    for crate_name in PLATFORM_CRATES {
+        println!("  platform crate {crate_name} is allowed only in its own adapter");
+    }
+    assert!(
+        violations.is_empty(),
+        "forbidden uses across layers:\n{}",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn the_layer_check_sees_what_it_should() {
+    assert!(names("use sqlx::SqlitePool", "sqlx"));
+    assert!(names(
+        "let x = crate::store::Store::connect(u)",
+        "crate::store"
+    ));
+    assert!(!names("use crate::storefront::X", "crate::store"));
+    assert!(!names("use my_sqlx::X", "sqlx"));
+    assert!(!names("use tokio_util::X", "tokio"));
+    assert!(names(
+        &expand_crate_groups("use crate::{domain::X, store::Store}"),
+        "crate::store"
+    ));
+    assert_eq!(code_of("let a = \"//x\"; // sqlx::"), "let a = \"//x\"; ");
+}
