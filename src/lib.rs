@@ -5,13 +5,13 @@
 //! conversation), and the adapters that translate a platform's events into the bot's terms.
 //! ARCHITECTURE.md has the map.
 
-pub mod domain;
 pub mod bot;
+pub mod console;
+pub mod domain;
 pub mod intent;
 pub mod ledger;
-pub mod settings;
-pub mod telemetry;
-pub mod console;
-pub mod store;
 pub mod metrics;
+pub mod settings;
 pub mod startup;
+pub mod store;
+pub mod telemetry;

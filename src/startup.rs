@@ -155,6 +155,7 @@ where
         .local_addr()
         .context("cannot read the listening address")?;
     tracing::info!(%addr, public_url = %state.settings.http.public_url, "listening");
+    let store = state.store.clone();
     let app = router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -170,6 +171,8 @@ where
         tracing::warn!("workers did not stop within {WORKER_GRACE:?}; stopping them");
         workers.shutdown().await;
     }
+    // Closing the pool lets SQLite checkpoint its journal and servers free the sessions.
+    store.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -356,3 +356,30 @@ async fn serve_stops_cleanly_on_sigterm() {
         "the token leaked: {stderr}"
     );
 }
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = workdir();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("j.db").display());
+    let out = spendbot(
+        dir.path(),
+        &["migrate"],
+        &[
+            ("DATABASE_URL", &url),
+            ("SPENDBOT_LOG_FORMAT", "json"),
+            ("SPENDBOT_LOG", "info"),
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        !out.stderr.trim().is_empty(),
+        "migrate logs at info: {out:?}"
+    );
+    for line in out.stderr.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line:?}"
+        );
+    }
+}

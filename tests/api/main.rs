@@ -3,6 +3,7 @@
 //! `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` are set).
 
 mod cli;
+mod console;
 mod health;
 mod helpers;
 mod layers;
