@@ -1,0 +1,842 @@
+//! Persistence: one [`Store`] over SQLite, PostgreSQL or MySQL, the embedded migrations of
+//! each engine, and [`Tx`], a write transaction. Each operation is one `match` over the engine
+//! and calls that engine's own SQL (in `sqlite.rs`, `postgres.rs`, `mysql.rs`), always with
+//! bound parameters. Rows are turned into domain types here.
+//!
+//! This module never decides anything (limits, thresholds, who may see what: that is the
+//! ledger's), never builds SQL from user text, and never logs note text or credentials.
+
+mod mysql;
+mod postgres;
+mod rows;
+mod sqlite;
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{MySql, Postgres, Sqlite, Transaction};
+
+use crate::domain::{
+    Account, AccountId, Category, ChatIdentity, Currency, DateRange, Entry, EntryId, EntryKind,
+    IdentityId, Limit, LimitId, LimitPeriod, Money, NewEntry, NewLimit, Note,
+};
+
+use rows::{AccountRow, EntryRow, LimitRow};
+pub use rows::{LinkCodeRow, TotalRow};
+
+/// How long connecting, or waiting for a free connection, may take before the database counts
+/// as unavailable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long SQLite waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a store operation failed: only what a caller branches on, plus one opaque case.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached (connection, pool or I/O trouble).
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// A unique key already holds this value.
+    #[error("a row with this key already exists")]
+    Conflict,
+    #[error("no such row")]
+    NotFound,
+    #[error("database error: {0}")]
+    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    fn other(message: impl Into<String>) -> Self {
+        Self::Other(message.into().into())
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        match e {
+            sqlx::migrate::MigrateError::Execute(e) => map_sqlx(e),
+            other => Self::Other(Box::new(other)),
+        }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        map_sqlx(e)
+    }
+}
+
+/// The one place that decides what an sqlx error means to callers.
+fn map_sqlx(e: sqlx::Error) -> StoreError {
+    use sqlx::Error as E;
+    match e {
+        E::RowNotFound => StoreError::NotFound,
+        E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed => {
+            StoreError::Unavailable(e)
+        }
+        E::Database(ref db) if db.is_unique_violation() => StoreError::Conflict,
+        E::Database(ref db) if is_unavailable_code(db.code().as_deref()) => {
+            StoreError::Unavailable(e)
+        }
+        E::Migrate(m) => StoreError::Other(m),
+        other => StoreError::Other(Box::new(other)),
+    }
+}
+
+/// Database error codes that mean "down or overloaded" rather than "this statement is wrong":
+/// SQLite busy/locked/IO/cannot-open, PostgreSQL connection and shutdown classes, MySQL
+/// connection-lost and too-many-connections.
+fn is_unavailable_code(code: Option<&str>) -> bool {
+    let Some(code) = code else { return false };
+    matches!(
+        code,
+        "5" | "6" | "10" | "14" | "261" | "517" | "1040" | "2002" | "2006" | "2013"
+    ) || code.starts_with("08")
+        || code.starts_with("57P")
+}
+
+/// One store over one of the three engines. Cheap to clone (it holds a pool).
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+/// A write transaction. Dropped without [`Tx::commit`], it rolls back.
+pub struct Tx(TxInner);
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+    MySql(Transaction<'static, MySql>),
+}
+
+/// Runs `$f` of the right engine module on a connection taken from the pool.
+macro_rules! read {
+    ($store:expr, $f:ident($($arg:expr),* $(,)?)) => {
+        match $store {
+            Store::Sqlite(p) => {
+                let mut c = p.acquire().await?;
+                sqlite::$f(&mut c, $($arg),*).await?
+            }
+            Store::Postgres(p) => {
+                let mut c = p.acquire().await?;
+                postgres::$f(&mut c, $($arg),*).await?
+            }
+            Store::MySql(p) => {
+                let mut c = p.acquire().await?;
+                mysql::$f(&mut c, $($arg),*).await?
+            }
+        }
+    };
+}
+
+/// Runs `$f` of the right engine module inside the transaction.
+macro_rules! in_tx {
+    ($tx:expr, $f:ident($($arg:expr),* $(,)?)) => {
+        match &mut $tx.0 {
+            TxInner::Sqlite(t) => sqlite::$f(&mut **t, $($arg),*).await?,
+            TxInner::Postgres(t) => postgres::$f(&mut **t, $($arg),*).await?,
+            TxInner::MySql(t) => mysql::$f(&mut **t, $($arg),*).await?,
+        }
+    };
+}
+
+/// Which setting of an account to change.
+#[derive(Debug, Clone, Copy)]
+pub enum AccountSetting<'a> {
+    Currency(Currency),
+    Timezone(chrono_tz::Tz),
+    Language(&'a str),
+}
+
+/// What to list: every field narrows the result.
+#[derive(Debug, Clone)]
+pub struct EntryFilter<'a> {
+    pub range: Option<DateRange>,
+    pub category: Option<&'a Category>,
+    pub kind: Option<EntryKind>,
+    /// Substring of note or category, any case.
+    pub text: Option<&'a str>,
+    pub limit: u32,
+}
+
+/// A conversation state waiting for an answer.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub payload: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The identity and account a chat identity maps to.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub identity_id: IdentityId,
+    pub account: Account,
+}
+
+/// The embedded migrations of one engine.
+fn migrator(sql: &'static str) -> Migrator {
+    Migrator {
+        migrations: Cow::Owned(vec![Migration::new(
+            1,
+            Cow::Borrowed("core"),
+            MigrationType::Simple,
+            Cow::Borrowed(sql),
+            false,
+        )]),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    }
+}
+
+const SQLITE_MIGRATIONS: &str = include_str!("../../migrations/sqlite/0001_core.sql");
+const POSTGRES_MIGRATIONS: &str = include_str!("../../migrations/postgres/0001_core.sql");
+const MYSQL_MIGRATIONS: &str = include_str!("../../migrations/mysql/0001_core.sql");
+
+/// The days the store filters by when a query names no range: the range every engine's DATE
+/// type holds (and that SQLite's text dates compare correctly within).
+fn whole_time() -> DateRange {
+    let from = NaiveDate::from_ymd_opt(1000, 1, 1).unwrap_or(NaiveDate::MIN);
+    let to = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
+    DateRange { from, to }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite:…`, `postgres://…`, `postgresql://…`, `mysql://…` or
+    /// `mariadb://…`). Fails promptly (within about five seconds) when the database is down.
+    #[tracing::instrument(skip_all, fields(engine))]
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        tracing::Span::current().record("engine", scheme.as_str());
+        match scheme.as_str() {
+            "sqlite" => {
+                let options = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                let pool = SqlitePoolOptions::new()
+                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .connect_with(options)
+                    .await?;
+                Ok(Store::Sqlite(pool))
+            }
+            "postgres" | "postgresql" => {
+                let options = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .connect_with(options)
+                    .await?;
+                Ok(Store::Postgres(pool))
+            }
+            "mysql" | "mariadb" => {
+                let url = match url.strip_prefix("mariadb") {
+                    Some(rest) => Cow::Owned(format!("mysql{rest}")),
+                    None => Cow::Borrowed(url),
+                };
+                let options = MySqlConnectOptions::from_str(&url)?.charset("utf8mb4");
+                let pool = MySqlPoolOptions::new()
+                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .connect_with(options)
+                    .await?;
+                Ok(Store::MySql(pool))
+            }
+            // Only the scheme is named: the rest of the URL may hold a password.
+            other => Err(StoreError::other(format!(
+                "unsupported database URL scheme {other:?}: use sqlite:, postgres:// or mysql://"
+            ))),
+        }
+    }
+
+    /// `"sqlite"`, `"postgres"` or `"mysql"`.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+            Store::MySql(_) => "mysql",
+        }
+    }
+
+    /// Applies pending migrations. Running it again is a no-op; concurrent migrators of
+    /// PostgreSQL and MySQL serialise on sqlx's database lock.
+    #[tracing::instrument(skip_all, fields(engine = self.engine()))]
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(p) => {
+                // SQLite has no migration lock. A racing migrator of a fresh file either waits
+                // on the busy timeout or fails on the migrations table; once the other is done
+                // a second attempt finds everything applied.
+                let mut attempt = 0;
+                loop {
+                    match migrator(SQLITE_MIGRATIONS).run(p).await {
+                        Ok(()) => return Ok(()),
+                        Err(e) if attempt < 3 => {
+                            attempt += 1;
+                            tracing::warn!(error = %e, attempt, "retrying SQLite migration");
+                            tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                        }
+                        Err(e) => return Err(StoreError::Other(Box::new(e))),
+                    }
+                }
+            }
+            Store::Postgres(p) => migrator(POSTGRES_MIGRATIONS).run(p).await?,
+            Store::MySql(p) => migrator(MYSQL_MIGRATIONS).run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Succeeds when the database answers a trivial query.
+    #[tracing::instrument(skip_all, level = "debug", fields(engine = self.engine()))]
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        read!(self, ping());
+        Ok(())
+    }
+
+    /// Closes every connection of the pool.
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(p) => p.close().await,
+            Store::Postgres(p) => p.close().await,
+            Store::MySql(p) => p.close().await,
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing when a
+    /// read turns into a write.
+    #[tracing::instrument(skip_all, level = "debug", fields(engine = self.engine()))]
+    pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(Tx(match self {
+            Store::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(p) => TxInner::Postgres(p.begin().await?),
+            Store::MySql(p) => TxInner::MySql(p.begin().await?),
+        }))
+    }
+
+    /// The identity and account of a chat identity, if it was seen before.
+    #[tracing::instrument(skip_all, level = "debug", fields(identity = %identity))]
+    pub async fn member(&self, identity: &ChatIdentity) -> Result<Option<Member>, StoreError> {
+        let row = read!(
+            self,
+            member(identity.platform().as_str(), identity.external_id())
+        );
+        row.map(rows::MemberRow::into_member).transpose()
+    }
+
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %id))]
+    pub async fn account(&self, id: AccountId) -> Result<Account, StoreError> {
+        read!(self, account(id.0))
+            .ok_or(StoreError::NotFound)?
+            .into_account()
+    }
+
+    /// Entries newest first (day, then id), filtered.
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %account))]
+    pub async fn entries(
+        &self,
+        account: AccountId,
+        filter: &EntryFilter<'_>,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let q = rows::EntryQueryParams::new(filter, whole_time());
+        let rows = read!(self, entries(account.0, &q));
+        rows.into_iter().map(EntryRow::into_entry).collect()
+    }
+
+    /// Totals per kind, category and currency over a range.
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %account))]
+    pub async fn totals(
+        &self,
+        account: AccountId,
+        range: DateRange,
+        category: Option<&Category>,
+    ) -> Result<Vec<TotalRow>, StoreError> {
+        Ok(read!(
+            self,
+            totals(
+                account.0,
+                range.from,
+                range.to,
+                category.map(Category::as_str)
+            )
+        ))
+    }
+
+    /// Expenses in one currency (and category) over a range, in minor units.
+    pub async fn spent(
+        &self,
+        account: AccountId,
+        currency: Currency,
+        category: Option<&Category>,
+        range: DateRange,
+    ) -> Result<i64, StoreError> {
+        Ok(read!(
+            self,
+            spent(
+                account.0,
+                currency.code(),
+                category.map(Category::as_str),
+                range.from,
+                range.to
+            )
+        ))
+    }
+
+    /// The categories the account's entries use.
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %account))]
+    pub async fn used_categories(&self, account: AccountId) -> Result<Vec<Category>, StoreError> {
+        let names = read!(self, used_categories(account.0));
+        Ok(names.iter().filter_map(|n| Category::parse(n)).collect())
+    }
+
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %account))]
+    pub async fn limits(&self, account: AccountId) -> Result<Vec<Limit>, StoreError> {
+        let rows = read!(self, limits(account.0));
+        rows.into_iter().map(LimitRow::into_limit).collect()
+    }
+
+    /// Changes one setting of an account and returns the account as it now is.
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %account))]
+    pub async fn update_account(
+        &self,
+        account: AccountId,
+        setting: AccountSetting<'_>,
+    ) -> Result<Account, StoreError> {
+        let changed = read!(self, update_account(account.0, setting));
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.account(account).await
+    }
+
+    /// Stores (or replaces) the conversation state of an identity.
+    #[tracing::instrument(skip_all, level = "debug", fields(identity = %identity))]
+    pub async fn set_pending(
+        &self,
+        identity: IdentityId,
+        payload: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        read!(self, set_pending(identity.0, payload, expires_at));
+        Ok(())
+    }
+
+    /// Removes and returns the conversation state of an identity, expired or not.
+    #[tracing::instrument(skip_all, level = "debug", fields(identity = %identity))]
+    pub async fn take_pending(&self, identity: IdentityId) -> Result<Option<Pending>, StoreError> {
+        let row = read!(self, take_pending(identity.0));
+        Ok(row.map(|r| Pending {
+            payload: r.payload,
+            expires_at: r.expires_at,
+        }))
+    }
+}
+
+impl Tx {
+    /// Makes every change of the transaction durable.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.0 {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+            TxInner::MySql(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Undoes every change of the transaction.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.0 {
+            TxInner::Sqlite(t) => t.rollback().await?,
+            TxInner::Postgres(t) => t.rollback().await?,
+            TxInner::MySql(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// Records that an inbound event is being applied. `false` when it was applied before:
+    /// the caller then rolls back so the redelivery changes nothing.
+    pub async fn claim_event(
+        &mut self,
+        key: &str,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(in_tx!(self, claim_event(key, account.0, now)))
+    }
+
+    /// See [`Store::member`]; inside the transaction.
+    pub async fn member(&mut self, identity: &ChatIdentity) -> Result<Option<Member>, StoreError> {
+        let row = in_tx!(
+            self,
+            member(identity.platform().as_str(), identity.external_id())
+        );
+        row.map(rows::MemberRow::into_member).transpose()
+    }
+
+    pub async fn account(&mut self, id: AccountId) -> Result<Account, StoreError> {
+        in_tx!(self, account(id.0))
+            .ok_or(StoreError::NotFound)?
+            .into_account()
+    }
+
+    /// Creates an account and returns it.
+    pub async fn insert_account(
+        &mut self,
+        currency: Currency,
+        timezone: chrono_tz::Tz,
+        language: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Account, StoreError> {
+        let id = in_tx!(
+            self,
+            insert_account(currency.code(), timezone.name(), language, now)
+        );
+        Ok(Account {
+            id: AccountId(id),
+            currency,
+            timezone,
+            language: language.to_owned(),
+        })
+    }
+
+    /// Creates a chat identity in an account. [`StoreError::Conflict`] when it exists.
+    pub async fn insert_identity(
+        &mut self,
+        identity: &ChatIdentity,
+        display_name: Option<&str>,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<IdentityId, StoreError> {
+        let id = in_tx!(
+            self,
+            insert_identity(
+                identity.platform().as_str(),
+                identity.external_id(),
+                display_name,
+                account.0,
+                now
+            )
+        );
+        Ok(IdentityId(id))
+    }
+
+    /// Records one entry and returns it.
+    pub async fn insert_entry(
+        &mut self,
+        account: AccountId,
+        by: Option<IdentityId>,
+        entry: &NewEntry,
+        source_message: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Entry, StoreError> {
+        let currency = entry.money.currency();
+        let new = rows::NewEntryParams {
+            account_id: account.0,
+            kind: entry.kind.as_str(),
+            amount_minor: entry.money.minor_units(),
+            currency: currency.code(),
+            category: entry.category.as_str(),
+            note: entry.note.as_ref().map(Note::as_str),
+            occurred_on: entry.occurred_on,
+            recorded_at: now,
+            recorded_by: by.map(|i| i.0),
+            source_message,
+        };
+        let id = in_tx!(self, insert_entry(&new));
+        Ok(Entry {
+            id: EntryId(id),
+            account_id: account,
+            kind: entry.kind,
+            money: entry.money,
+            category: entry.category.clone(),
+            note: entry.note.clone(),
+            occurred_on: entry.occurred_on,
+            recorded_at: now,
+            recorded_by: by,
+        })
+    }
+
+    /// One entry of the account.
+    pub async fn entry(
+        &mut self,
+        account: AccountId,
+        id: EntryId,
+    ) -> Result<Option<Entry>, StoreError> {
+        in_tx!(self, entry(account.0, id.0))
+            .map(EntryRow::into_entry)
+            .transpose()
+    }
+
+    /// The account's most recently recorded entry.
+    pub async fn latest_entry(&mut self, account: AccountId) -> Result<Option<Entry>, StoreError> {
+        in_tx!(self, latest_entry(account.0))
+            .map(EntryRow::into_entry)
+            .transpose()
+    }
+
+    /// Deletes one entry of the account; `false` when there was none.
+    pub async fn delete_entry(
+        &mut self,
+        account: AccountId,
+        id: EntryId,
+    ) -> Result<bool, StoreError> {
+        Ok(in_tx!(self, delete_entry(account.0, id.0)) > 0)
+    }
+
+    /// See [`Store::spent`]; inside the transaction, so it sees the transaction's own writes.
+    pub async fn spent(
+        &mut self,
+        account: AccountId,
+        currency: Currency,
+        category: Option<&Category>,
+        range: DateRange,
+    ) -> Result<i64, StoreError> {
+        Ok(in_tx!(
+            self,
+            spent(
+                account.0,
+                currency.code(),
+                category.map(Category::as_str),
+                range.from,
+                range.to
+            )
+        ))
+    }
+
+    pub async fn limits(&mut self, account: AccountId) -> Result<Vec<Limit>, StoreError> {
+        let rows = in_tx!(self, limits(account.0));
+        rows.into_iter().map(LimitRow::into_limit).collect()
+    }
+
+    /// Sets the account's limit for (period, category), replacing any earlier one.
+    pub async fn upsert_limit(
+        &mut self,
+        account: AccountId,
+        limit: &NewLimit,
+        now: DateTime<Utc>,
+    ) -> Result<Limit, StoreError> {
+        let category = limit.category.as_ref().map(Category::as_str).unwrap_or("");
+        let row = in_tx!(
+            self,
+            upsert_limit(
+                account.0,
+                limit.period.as_str(),
+                category,
+                limit.money.minor_units(),
+                limit.money.currency().code(),
+                now
+            )
+        );
+        row.into_limit()
+    }
+
+    /// Removes the account's limit for (period, category); `false` when there was none.
+    pub async fn delete_limit(
+        &mut self,
+        account: AccountId,
+        period: LimitPeriod,
+        category: Option<&Category>,
+    ) -> Result<bool, StoreError> {
+        let category = category.map(Category::as_str).unwrap_or("");
+        Ok(in_tx!(self, delete_limit(account.0, period.as_str(), category)) > 0)
+    }
+
+    /// Stores a link code. [`StoreError::Conflict`] when the code is taken.
+    pub async fn insert_link_code(
+        &mut self,
+        code: &str,
+        account: AccountId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, insert_link_code(code, account.0, now, expires_at));
+        Ok(())
+    }
+
+    /// A link code, locked against a concurrent redemption until the transaction ends.
+    pub async fn link_code_for_update(
+        &mut self,
+        code: &str,
+    ) -> Result<Option<LinkCodeRow>, StoreError> {
+        Ok(in_tx!(self, link_code_for_update(code)))
+    }
+
+    pub async fn mark_link_code_used(
+        &mut self,
+        code: &str,
+        by: IdentityId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, mark_link_code_used(code, by.0, now));
+        Ok(())
+    }
+
+    /// Moves a chat identity into another account.
+    pub async fn move_identity(
+        &mut self,
+        identity: IdentityId,
+        to: AccountId,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, move_identity(identity.0, to.0));
+        Ok(())
+    }
+
+    /// How many chat identities an account has.
+    pub async fn count_identities(&mut self, account: AccountId) -> Result<i64, StoreError> {
+        Ok(in_tx!(self, count_identities(account.0)))
+    }
+
+    /// Moves every entry of one account into another; returns how many moved.
+    pub async fn move_entries(
+        &mut self,
+        from: AccountId,
+        to: AccountId,
+    ) -> Result<u64, StoreError> {
+        Ok(in_tx!(self, move_entries(from.0, to.0)))
+    }
+
+    /// Deletes an account with everything that cascades from it (limits, link codes).
+    pub async fn delete_account(&mut self, account: AccountId) -> Result<(), StoreError> {
+        in_tx!(self, delete_account(account.0));
+        Ok(())
+    }
+}
+
+impl rows::MemberRow {
+    fn into_member(self) -> Result<Member, StoreError> {
+        let identity_id = IdentityId(self.identity_id);
+        let account = AccountRow {
+            id: self.account_id,
+            currency: self.currency,
+            timezone: self.timezone,
+            language: self.language,
+        }
+        .into_account()?;
+        Ok(Member {
+            identity_id,
+            account,
+        })
+    }
+}
+
+impl AccountRow {
+    fn into_account(self) -> Result<Account, StoreError> {
+        let currency = parse_currency(&self.currency)?;
+        let timezone = self.timezone.parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
+            tracing::warn!(account = self.id, "stored time zone is unknown; using UTC");
+            chrono_tz::UTC
+        });
+        Ok(Account {
+            id: AccountId(self.id),
+            currency,
+            timezone,
+            language: self.language,
+        })
+    }
+}
+
+impl EntryRow {
+    fn into_entry(self) -> Result<Entry, StoreError> {
+        let currency = parse_currency(&self.currency)?;
+        Ok(Entry {
+            id: EntryId(self.id),
+            account_id: AccountId(self.account_id),
+            kind: EntryKind::parse(&self.kind)
+                .ok_or_else(|| StoreError::other(format!("entry {}: unknown kind", self.id)))?,
+            money: Money::from_minor(self.amount_minor, currency),
+            category: Category::parse(&self.category).unwrap_or_else(Category::other),
+            note: self.note.as_deref().and_then(Note::new),
+            occurred_on: self.occurred_on,
+            recorded_at: self.recorded_at,
+            recorded_by: self.recorded_by.map(IdentityId),
+        })
+    }
+}
+
+impl LimitRow {
+    fn into_limit(self) -> Result<Limit, StoreError> {
+        let currency = parse_currency(&self.currency)?;
+        Ok(Limit {
+            id: LimitId(self.id),
+            account_id: AccountId(self.account_id),
+            money: Money::from_minor(self.amount_minor, currency),
+            period: LimitPeriod::parse(&self.period)
+                .ok_or_else(|| StoreError::other(format!("limit {}: unknown period", self.id)))?,
+            category: if self.category.is_empty() {
+                None
+            } else {
+                Category::parse(&self.category)
+            },
+        })
+    }
+}
+
+fn parse_currency(code: &str) -> Result<Currency, StoreError> {
+    Currency::parse(code).ok_or_else(|| StoreError::other("stored currency code is invalid"))
+}
+
+/// Escapes `%`, `_` and the escape character `!` for a `LIKE … ESCAPE '!'` pattern.
+pub(crate) fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(like_escape("50%_off!"), "50!%!_off!!");
+        assert_eq!(like_escape("café ☕"), "café ☕");
+    }
+
+    #[test]
+    fn connection_trouble_codes_mean_unavailable() {
+        assert!(is_unavailable_code(Some("08006")));
+        assert!(is_unavailable_code(Some("57P01")));
+        assert!(is_unavailable_code(Some("5")));
+        assert!(!is_unavailable_code(Some("23505")));
+        assert!(!is_unavailable_code(None));
+    }
+
+    #[tokio::test]
+    async fn unknown_schemes_are_refused_without_echoing_the_url() {
+        let err = Store::connect("redis://user:secret@host/db").await.err();
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("unsupported database URL scheme"), "{text}");
+        assert!(!text.contains("secret"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn sqlite_migrates_twice_and_answers_pings() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("first migration");
+        store.migrate().await.expect("second migration is a no-op");
+        store.ping().await.expect("ping");
+        assert_eq!(store.engine(), "sqlite");
+    }
+}

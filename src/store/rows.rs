@@ -1,0 +1,149 @@
+//! Row types shared by the three engines, and the bound parameters of the larger statements.
+//! `FromRow` is implemented by hand (generically over the engine) because the sqlx derive
+//! would compile the database drivers a second time. Nothing here runs SQL.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::EntryFilter;
+use crate::domain::DateRange;
+
+/// Declares a row struct and its `FromRow` for every engine that can decode its field types;
+/// columns are read by field name.
+macro_rules! row {
+    ($(#[$m:meta])* pub struct $name:ident { $(pub $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone)]
+        pub struct $name { $(pub $field: $ty),* }
+
+        impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for $name
+        where
+            &'r str: sqlx::ColumnIndex<R>,
+            $($ty: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,)*
+        {
+            fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+                Ok(Self { $($field: row.try_get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+
+row! {
+    pub struct AccountRow {
+        pub id: i64,
+        pub currency: String,
+        pub timezone: String,
+        pub language: String,
+    }
+}
+
+row! {
+    /// A chat identity joined with its account.
+    pub struct MemberRow {
+        pub identity_id: i64,
+        pub account_id: i64,
+        pub currency: String,
+        pub timezone: String,
+        pub language: String,
+    }
+}
+
+row! {
+    pub struct EntryRow {
+        pub id: i64,
+        pub account_id: i64,
+        pub kind: String,
+        pub amount_minor: i64,
+        pub currency: String,
+        pub category: String,
+        pub note: Option<String>,
+        pub occurred_on: NaiveDate,
+        pub recorded_at: DateTime<Utc>,
+        pub recorded_by: Option<i64>,
+    }
+}
+
+row! {
+    pub struct LimitRow {
+        pub id: i64,
+        pub account_id: i64,
+        pub period: String,
+        pub category: String,
+        pub amount_minor: i64,
+        pub currency: String,
+    }
+}
+
+row! {
+    /// The sum and count of one (kind, category, currency) group of entries.
+    pub struct TotalRow {
+        pub kind: String,
+        pub category: String,
+        pub currency: String,
+        pub total_minor: i64,
+        pub count: i64,
+    }
+}
+
+row! {
+    /// A link code as stored.
+    pub struct LinkCodeRow {
+        pub code: String,
+        pub account_id: i64,
+        pub expires_at: DateTime<Utc>,
+        pub used_at: Option<DateTime<Utc>>,
+    }
+}
+
+row! {
+    pub struct PendingRow {
+        pub payload: String,
+        pub expires_at: DateTime<Utc>,
+    }
+}
+
+/// The bound values of one entry insert.
+#[derive(Debug)]
+pub struct NewEntryParams<'a> {
+    pub account_id: i64,
+    pub kind: &'static str,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+    pub category: &'a str,
+    pub note: Option<&'a str>,
+    pub occurred_on: NaiveDate,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: Option<i64>,
+    pub source_message: Option<&'a str>,
+}
+
+/// The bound values of an entry listing: the date range is always bound (the whole of time
+/// when the query names none) so that every engine uses the (account, day) index.
+#[derive(Debug)]
+pub struct EntryQueryParams<'a> {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub category: Option<&'a str>,
+    pub kind: Option<&'static str>,
+    /// A lower-case `LIKE` pattern with `!` as the escape character.
+    pub pattern: Option<String>,
+    pub limit: i64,
+}
+
+impl<'a> EntryQueryParams<'a> {
+    pub fn new(filter: &EntryFilter<'a>, whole: DateRange) -> Self {
+        let range = filter.range.unwrap_or(whole);
+        let text = filter.text.map(str::trim).filter(|t| !t.is_empty());
+        Self {
+            from: range.from,
+            to: range.to,
+            category: filter.category.map(|c| c.as_str()),
+            kind: filter.kind.map(|k| k.as_str()),
+            pattern: text.map(|t| format!("%{}%", super::like_escape(&t.to_lowercase()))),
+            limit: i64::from(if filter.limit == 0 {
+                50
+            } else {
+                filter.limit.min(1000)
+            }),
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! The SQLite statements of every store operation. Days are `YYYY-MM-DD` text (which sorts
+//! like the dates), instants RFC 3339 text. Only bound parameters, never string-built SQL.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::SqliteConnection as Conn;
+
+use super::AccountSetting;
+use super::rows::{
+    AccountRow, EntryQueryParams, EntryRow, LimitRow, LinkCodeRow, MemberRow, NewEntryParams,
+    PendingRow, TotalRow,
+};
+
+type Result<T> = std::result::Result<T, sqlx::Error>;
+
+/// The columns of [`EntryRow`], as a literal so that statements stay `&'static str`.
+macro_rules! entry_columns {
+    () => {
+        "id, account_id, kind, amount_minor, currency, category, note, occurred_on, \
+         recorded_at, recorded_by"
+    };
+}
+
+pub async fn ping(c: &mut Conn) -> Result<()> {
+    sqlx::query("SELECT 1").execute(c).await.map(drop)
+}
+
+pub async fn member(c: &mut Conn, platform: &str, external_id: &str) -> Result<Option<MemberRow>> {
+    sqlx::query_as(
+        "SELECT i.id AS identity_id, a.id AS account_id, a.currency, a.timezone, a.language \
+         FROM identities i JOIN accounts a ON a.id = i.account_id \
+         WHERE i.platform = ?1 AND i.external_id = ?2",
+    )
+    .bind(platform)
+    .bind(external_id)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn account(c: &mut Conn, id: i64) -> Result<Option<AccountRow>> {
+    sqlx::query_as("SELECT id, currency, timezone, language FROM accounts WHERE id = ?1")
+        .bind(id)
+        .fetch_optional(c)
+        .await
+}
+
+pub async fn insert_account(
+    c: &mut Conn,
+    currency: &str,
+    timezone: &str,
+    language: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let done = sqlx::query(
+        "INSERT INTO accounts (currency, timezone, language, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .bind(currency)
+    .bind(timezone)
+    .bind(language)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(done.last_insert_rowid())
+}
+
+pub async fn insert_identity(
+    c: &mut Conn,
+    platform: &str,
+    external_id: &str,
+    display_name: Option<&str>,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let done = sqlx::query(
+        "INSERT INTO identities (platform, external_id, display_name, account_id, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .bind(platform)
+    .bind(external_id)
+    .bind(display_name)
+    .bind(account_id)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(done.last_insert_rowid())
+}
+
+pub async fn claim_event(
+    c: &mut Conn,
+    key: &str,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO inbound_events (event_key, account_id, created_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (event_key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(account_id)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn insert_entry(c: &mut Conn, e: &NewEntryParams<'_>) -> Result<i64> {
+    let done = sqlx::query(
+        "INSERT INTO entries (account_id, kind, amount_minor, currency, category, note, \
+         occurred_on, recorded_at, recorded_by, source_message) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .bind(e.account_id)
+    .bind(e.kind)
+    .bind(e.amount_minor)
+    .bind(e.currency)
+    .bind(e.category)
+    .bind(e.note)
+    .bind(e.occurred_on)
+    .bind(e.recorded_at)
+    .bind(e.recorded_by)
+    .bind(e.source_message)
+    .execute(c)
+    .await?;
+    Ok(done.last_insert_rowid())
+}
+
+pub async fn entry(c: &mut Conn, account_id: i64, id: i64) -> Result<Option<EntryRow>> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        entry_columns!(),
+        " FROM entries WHERE account_id = ?1 AND id = ?2"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn latest_entry(c: &mut Conn, account_id: i64) -> Result<Option<EntryRow>> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        entry_columns!(),
+        " FROM entries WHERE account_id = ?1 ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(account_id)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn delete_entry(c: &mut Conn, account_id: i64, id: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM entries WHERE account_id = ?1 AND id = ?2")
+        .bind(account_id)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn entries(
+    c: &mut Conn,
+    account_id: i64,
+    q: &EntryQueryParams<'_>,
+) -> Result<Vec<EntryRow>> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        entry_columns!(),
+        " FROM entries \
+         WHERE account_id = ?1 AND occurred_on >= ?2 AND occurred_on <= ?3 \
+           AND (?4 IS NULL OR category = ?4) \
+           AND (?5 IS NULL OR kind = ?5) \
+           AND (?6 IS NULL OR lower(coalesce(note, '')) LIKE ?6 ESCAPE '!' \
+                OR lower(category) LIKE ?6 ESCAPE '!') \
+         ORDER BY occurred_on DESC, id DESC LIMIT ?7"
+    ))
+    .bind(account_id)
+    .bind(q.from)
+    .bind(q.to)
+    .bind(q.category)
+    .bind(q.kind)
+    .bind(q.pattern.as_deref())
+    .bind(q.limit)
+    .fetch_all(c)
+    .await
+}
+
+pub async fn totals(
+    c: &mut Conn,
+    account_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    category: Option<&str>,
+) -> Result<Vec<TotalRow>> {
+    sqlx::query_as(
+        "SELECT kind, category, currency, SUM(amount_minor) AS total_minor, COUNT(*) AS count \
+         FROM entries \
+         WHERE account_id = ?1 AND occurred_on >= ?2 AND occurred_on <= ?3 \
+           AND (?4 IS NULL OR category = ?4) \
+         GROUP BY kind, category, currency",
+    )
+    .bind(account_id)
+    .bind(from)
+    .bind(to)
+    .bind(category)
+    .fetch_all(c)
+    .await
+}
+
+pub async fn spent(
+    c: &mut Conn,
+    account_id: i64,
+    currency: &str,
+    category: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COALESCE(SUM(amount_minor), 0) FROM entries \
+         WHERE account_id = ?1 AND occurred_on >= ?2 AND occurred_on <= ?3 \
+           AND kind = 'expense' AND currency = ?4 AND (?5 IS NULL OR category = ?5)",
+    )
+    .bind(account_id)
+    .bind(from)
+    .bind(to)
+    .bind(currency)
+    .bind(category)
+    .fetch_one(c)
+    .await
+}
+
+pub async fn used_categories(c: &mut Conn, account_id: i64) -> Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT category FROM entries WHERE account_id = ?1 ORDER BY category",
+    )
+    .bind(account_id)
+    .fetch_all(c)
+    .await
+}
+
+pub async fn limits(c: &mut Conn, account_id: i64) -> Result<Vec<LimitRow>> {
+    sqlx::query_as(
+        "SELECT id, account_id, period, category, amount_minor, currency \
+         FROM spending_limits WHERE account_id = ?1 ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(c)
+    .await
+}
+
+pub async fn upsert_limit(
+    c: &mut Conn,
+    account_id: i64,
+    period: &str,
+    category: &str,
+    amount_minor: i64,
+    currency: &str,
+    now: DateTime<Utc>,
+) -> Result<LimitRow> {
+    sqlx::query_as(
+        "INSERT INTO spending_limits \
+           (account_id, period, category, amount_minor, currency, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
+         ON CONFLICT (account_id, period, category) DO UPDATE SET \
+           amount_minor = excluded.amount_minor, currency = excluded.currency, \
+           updated_at = excluded.updated_at \
+         RETURNING id, account_id, period, category, amount_minor, currency",
+    )
+    .bind(account_id)
+    .bind(period)
+    .bind(category)
+    .bind(amount_minor)
+    .bind(currency)
+    .bind(now)
+    .fetch_one(c)
+    .await
+}
+
+pub async fn delete_limit(
+    c: &mut Conn,
+    account_id: i64,
+    period: &str,
+    category: &str,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM spending_limits WHERE account_id = ?1 AND period = ?2 AND category = ?3",
+    )
+    .bind(account_id)
+    .bind(period)
+    .bind(category)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn update_account(
+    c: &mut Conn,
+    account_id: i64,
+    setting: AccountSetting<'_>,
+) -> Result<u64> {
+    let query = match setting {
+        AccountSetting::Currency(currency) => {
+            sqlx::query("UPDATE accounts SET currency = ?1 WHERE id = ?2")
+                .bind(currency.code().to_owned())
+        }
+        AccountSetting::Timezone(tz) => {
+            sqlx::query("UPDATE accounts SET timezone = ?1 WHERE id = ?2").bind(tz.name())
+        }
+        AccountSetting::Language(language) => {
+            sqlx::query("UPDATE accounts SET language = ?1 WHERE id = ?2").bind(language.to_owned())
+        }
+    };
+    Ok(query.bind(account_id).execute(c).await?.rows_affected())
+}
+
+pub async fn insert_link_code(
+    c: &mut Conn,
+    code: &str,
+    account_id: i64,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO link_codes (code, account_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .bind(code)
+    .bind(account_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(c)
+    .await
+    .map(drop)
+}
+
+/// The write transaction already holds SQLite's single write lock, so a plain read suffices.
+pub async fn link_code_for_update(c: &mut Conn, code: &str) -> Result<Option<LinkCodeRow>> {
+    sqlx::query_as("SELECT code, account_id, expires_at, used_at FROM link_codes WHERE code = ?1")
+        .bind(code)
+        .fetch_optional(c)
+        .await
+}
+
+pub async fn mark_link_code_used(
+    c: &mut Conn,
+    code: &str,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE link_codes SET used_at = ?1, used_by = ?2 WHERE code = ?3")
+        .bind(now)
+        .bind(by)
+        .bind(code)
+        .execute(c)
+        .await
+        .map(drop)
+}
+
+pub async fn move_identity(c: &mut Conn, identity_id: i64, account_id: i64) -> Result<()> {
+    sqlx::query("UPDATE identities SET account_id = ?1 WHERE id = ?2")
+        .bind(account_id)
+        .bind(identity_id)
+        .execute(c)
+        .await
+        .map(drop)
+}
+
+pub async fn count_identities(c: &mut Conn, account_id: i64) -> Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM identities WHERE account_id = ?1")
+        .bind(account_id)
+        .fetch_one(c)
+        .await
+}
+
+pub async fn move_entries(c: &mut Conn, from: i64, to: i64) -> Result<u64> {
+    let done = sqlx::query("UPDATE entries SET account_id = ?1 WHERE account_id = ?2")
+        .bind(to)
+        .bind(from)
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn delete_account(c: &mut Conn, account_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM accounts WHERE id = ?1")
+        .bind(account_id)
+        .execute(c)
+        .await
+        .map(drop)
+}
+
+pub async fn set_pending(
+    c: &mut Conn,
+    identity_id: i64,
+    payload: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO pending_states (identity_id, payload, expires_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (identity_id) DO UPDATE SET \
+           payload = excluded.payload, expires_at = excluded.expires_at",
+    )
+    .bind(identity_id)
+    .bind(payload)
+    .bind(expires_at)
+    .execute(c)
+    .await
+    .map(drop)
+}
+
+pub async fn take_pending(c: &mut Conn, identity_id: i64) -> Result<Option<PendingRow>> {
+    sqlx::query_as(
+        "DELETE FROM pending_states WHERE identity_id = ?1 RETURNING payload, expires_at",
+    )
+    .bind(identity_id)
+    .fetch_optional(c)
+    .await
+}

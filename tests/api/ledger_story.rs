@@ -1,0 +1,837 @@
+//! The ledger's story, told against every engine (SQLite always; PostgreSQL and MySQL when
+//! `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` are set): first contact, exact money, redelivered
+//! events, summaries, limits and their thresholds, undo and delete, link codes, conversation
+//! state, and the walls between accounts.
+
+use chrono::{Duration, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use spendbot::bot::EventKey;
+use spendbot::domain::{
+    Category, ChatIdentity, Currency, DateRange, EntryId, EntryKind, LimitPeriod, Money, NewEntry,
+    NewLimit, Note, Platform,
+};
+use spendbot::ledger::{
+    AccountDefaults, EntryQuery, Ledger, LedgerError, Session, Source, Threshold,
+};
+use spendbot::store::Store;
+
+crate::each_engine!(
+    first_contact_creates_an_account_and_money_round_trips_exactly,
+    a_redelivered_event_changes_nothing,
+    limits_report_where_spending_stands_and_each_threshold_is_crossed_once,
+    undo_and_delete_touch_only_the_own_account,
+    two_accounts_never_see_each_others_data,
+    link_codes_join_identities_and_nothing_recorded_is_lost,
+    follow_up_state_is_taken_once_and_expires,
+    migrating_twice_is_a_no_op,
+);
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
+}
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str_exact(s).expect("test decimal")
+}
+
+fn eur() -> Currency {
+    Currency::parse("EUR").expect("EUR")
+}
+
+fn today() -> NaiveDate {
+    d("2026-11-25")
+}
+
+fn cat(name: &str) -> Category {
+    Category::parse(name).expect("category")
+}
+
+fn who(platform: Platform, id: &str) -> ChatIdentity {
+    ChatIdentity::new(platform, id).expect("identity")
+}
+
+fn expense(amount: &str, category: &str, note: Option<&str>, day: NaiveDate) -> NewEntry {
+    NewEntry {
+        kind: EntryKind::Expense,
+        money: Money::new(dec(amount), Currency::USD).expect("money"),
+        category: cat(category),
+        note: note.and_then(Note::new),
+        occurred_on: day,
+    }
+}
+
+fn income(amount: &str, day: NaiveDate) -> NewEntry {
+    NewEntry {
+        kind: EntryKind::Income,
+        category: cat("other"),
+        ..expense(amount, "other", Some("salary"), day)
+    }
+}
+
+fn event(key: &str) -> Source {
+    Source {
+        event: Some(EventKey(key.to_owned())),
+        message: Some(format!("msg-{key}")),
+    }
+}
+
+async fn ledger(url: &str) -> Ledger {
+    let store = Store::connect(url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    Ledger::new(
+        store,
+        AccountDefaults {
+            currency: Currency::USD,
+            timezone: chrono_tz::UTC,
+            language: "en".into(),
+        },
+    )
+}
+
+async fn session(ledger: &Ledger, platform: Platform, id: &str) -> Session {
+    ledger
+        .session(&who(platform, id), Some(id), None)
+        .await
+        .expect("session")
+}
+
+async fn record(ledger: &Ledger, s: &Session, entries: &[NewEntry]) -> spendbot::ledger::Recorded {
+    ledger
+        .record(s, &Source::default(), entries, today(), Utc::now())
+        .await
+        .expect("record")
+}
+
+async fn all_entries(ledger: &Ledger, s: &Session) -> Vec<spendbot::domain::Entry> {
+    ledger
+        .entries(s, &EntryQuery::default())
+        .await
+        .expect("entries")
+}
+
+async fn first_contact_creates_an_account_and_money_round_trips_exactly(url: String) {
+    let ledger = ledger(&url).await;
+    let alice = ledger
+        .session(&who(Platform::Telegram, "111"), Some("Alice"), Some("es"))
+        .await
+        .expect("first contact");
+    assert!(alice.created);
+    assert_eq!(alice.account.currency, Currency::USD);
+    assert_eq!(alice.account.timezone, chrono_tz::UTC);
+    assert_eq!(alice.account.language, "es");
+    let again = session(&ledger, Platform::Telegram, "111").await;
+    assert!(!again.created);
+    assert_eq!(again.account.id, alice.account.id);
+    assert_eq!(again.identity_id, alice.identity_id);
+
+    // 0.1 + 0.2 is 0.3, exactly.
+    let nasty = "☕ flat white 🥐 '; DROP TABLE entries; -- 100% _real_ \\ \"quoted\"";
+    let done = record(
+        &ledger,
+        &alice,
+        &[
+            expense("0.1", "food", Some("Coffee"), today()),
+            expense("0.2", "food", Some(nasty), today()),
+            expense("12.34", "pets", Some("kibble"), d("2026-11-20")),
+            income("3000", d("2026-11-01")),
+        ],
+    )
+    .await;
+    assert_eq!(done.entries.len(), 4);
+    assert!(done.statuses.is_empty() && done.crossings.is_empty());
+
+    let summary = ledger
+        .summary(&alice, DateRange::month_of(today()), None)
+        .await
+        .expect("summary");
+    let food = summary
+        .by_category
+        .iter()
+        .find(|c| c.category == cat("food"))
+        .expect("food");
+    assert_eq!(food.total, dec("0.3"));
+    assert_eq!(food.count, 2);
+    assert_eq!(food.currency, Currency::USD);
+    assert_eq!(
+        summary.by_category[0].category,
+        cat("pets"),
+        "largest first"
+    );
+    assert_eq!(summary.spent(), vec![(Currency::USD, dec("12.64"))]);
+    assert_eq!(summary.income, vec![(Currency::USD, dec("3000"))]);
+
+    let this_week = ledger
+        .summary(&alice, DateRange::week_of(today()), Some(&cat("food")))
+        .await
+        .expect("weekly food summary");
+    assert_eq!(this_week.spent(), vec![(Currency::USD, dec("0.3"))]);
+    assert!(this_week.income.is_empty());
+
+    // Notes come back exactly as typed, and nothing was dropped.
+    let listed = all_entries(&ledger, &alice).await;
+    assert_eq!(listed.len(), 4);
+    assert!(
+        listed
+            .iter()
+            .any(|e| e.note.as_ref().map(Note::as_str) == Some(nasty))
+    );
+    let days: Vec<NaiveDate> = listed.iter().map(|e| e.occurred_on).collect();
+    assert_eq!(
+        days,
+        vec![today(), today(), d("2026-11-20"), d("2026-11-01")],
+        "newest first"
+    );
+    assert!(
+        listed[0].id > listed[1].id,
+        "same day: the later entry first"
+    );
+
+    let search = |text: &str| EntryQuery {
+        text: Some(text.into()),
+        ..EntryQuery::default()
+    };
+    let coffee = ledger
+        .entries(&alice, &search("cOFFee"))
+        .await
+        .expect("search");
+    assert_eq!(coffee.len(), 1);
+    assert_eq!(coffee[0].money.amount(), dec("0.1"));
+    let percent = ledger
+        .entries(&alice, &search("100%"))
+        .await
+        .expect("search");
+    assert_eq!(percent.len(), 1, "% is a character, not a wildcard");
+    let underscore = ledger
+        .entries(&alice, &search("_real_"))
+        .await
+        .expect("search");
+    assert_eq!(underscore.len(), 1);
+    let by_category = ledger
+        .entries(&alice, &search("PETS"))
+        .await
+        .expect("search");
+    assert_eq!(by_category.len(), 1);
+    let incomes = ledger
+        .entries(
+            &alice,
+            &EntryQuery {
+                kind: Some(EntryKind::Income),
+                ..EntryQuery::default()
+            },
+        )
+        .await
+        .expect("incomes");
+    assert_eq!(incomes.len(), 1);
+    let last_week = ledger
+        .entries(
+            &alice,
+            &EntryQuery {
+                range: Some(DateRange::new(d("2026-11-16"), d("2026-11-22"))),
+                ..EntryQuery::default()
+            },
+        )
+        .await
+        .expect("range");
+    assert_eq!(last_week.len(), 1);
+    let one = ledger
+        .entries(
+            &alice,
+            &EntryQuery {
+                limit: 1,
+                ..EntryQuery::default()
+            },
+        )
+        .await
+        .expect("limit");
+    assert_eq!(one.len(), 1);
+
+    let categories = ledger.categories(&alice).await.expect("categories");
+    assert_eq!(categories.len(), 14);
+    assert_eq!(categories.last(), Some(&cat("pets")));
+
+    // Settings.
+    let acc = ledger.set_currency(&alice, eur()).await.expect("currency");
+    assert_eq!(acc.currency, eur());
+    let acc = ledger
+        .set_timezone(&alice, chrono_tz::Asia::Kolkata)
+        .await
+        .expect("timezone");
+    assert_eq!(acc.timezone, chrono_tz::Asia::Kolkata);
+    let acc = ledger.set_language(&alice, "en").await.expect("language");
+    assert_eq!((acc.currency, acc.language.as_str()), (eur(), "en"));
+    let reread = session(&ledger, Platform::Telegram, "111").await;
+    assert_eq!(reread.account, acc);
+}
+
+async fn a_redelivered_event_changes_nothing(url: String) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Telegram, "222").await;
+    let entries = [expense("5", "food", Some("lunch"), today())];
+    ledger
+        .record(&s, &event("tg:1"), &entries, today(), Utc::now())
+        .await
+        .expect("first delivery");
+    let again = ledger
+        .record(&s, &event("tg:1"), &entries, today(), Utc::now())
+        .await;
+    assert!(matches!(again, Err(LedgerError::Duplicate)), "{again:?}");
+    assert_eq!(all_entries(&ledger, &s).await.len(), 1);
+
+    let key = EventKey("tg:2".into());
+    let limit = NewLimit {
+        money: Money::new(dec("100"), Currency::USD).expect("money"),
+        period: LimitPeriod::Monthly,
+        category: None,
+    };
+    ledger
+        .set_limit(&s, &limit, Some(&key))
+        .await
+        .expect("limit");
+    let twice = NewLimit {
+        money: Money::new(dec("999"), Currency::USD).expect("money"),
+        ..limit.clone()
+    };
+    assert!(matches!(
+        ledger.set_limit(&s, &twice, Some(&key)).await,
+        Err(LedgerError::Duplicate)
+    ));
+    assert_eq!(
+        ledger.limits(&s).await.expect("limits")[0].money.amount(),
+        dec("100")
+    );
+
+    let undo_key = EventKey("tg:3".into());
+    assert!(
+        ledger
+            .undo_last(&s, Some(&undo_key))
+            .await
+            .expect("undo")
+            .is_some()
+    );
+    ledger
+        .record(&s, &event("tg:4"), &entries, today(), Utc::now())
+        .await
+        .expect("another");
+    assert!(matches!(
+        ledger.undo_last(&s, Some(&undo_key)).await,
+        Err(LedgerError::Duplicate)
+    ));
+    assert_eq!(
+        all_entries(&ledger, &s).await.len(),
+        1,
+        "a redelivered undo undoes nothing more"
+    );
+    // The same key from another account is the same platform event: still a duplicate.
+    let other = session(&ledger, Platform::Telegram, "223").await;
+    let stolen = ledger
+        .record(&other, &event("tg:4"), &entries, today(), Utc::now())
+        .await;
+    assert!(matches!(stolen, Err(LedgerError::Duplicate)));
+    assert!(all_entries(&ledger, &other).await.is_empty());
+}
+
+async fn limits_report_where_spending_stands_and_each_threshold_is_crossed_once(url: String) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Discord, "333").await;
+    let usd = |a: &str| Money::new(dec(a), Currency::USD).expect("money");
+    let wallet = ledger
+        .set_limit(
+            &s,
+            &NewLimit {
+                money: usd("50"),
+                period: LimitPeriod::Monthly,
+                category: None,
+            },
+            None,
+        )
+        .await
+        .expect("wallet limit");
+    // Replaced in place by a later limit for the same period and category.
+    let wallet2 = ledger
+        .set_limit(
+            &s,
+            &NewLimit {
+                money: usd("100"),
+                period: LimitPeriod::Monthly,
+                category: None,
+            },
+            None,
+        )
+        .await
+        .expect("wallet limit again");
+    assert_eq!(wallet.id, wallet2.id);
+    ledger
+        .set_limit(
+            &s,
+            &NewLimit {
+                money: usd("20"),
+                period: LimitPeriod::Weekly,
+                category: Some(cat("food")),
+            },
+            None,
+        )
+        .await
+        .expect("food limit");
+    assert_eq!(ledger.limits(&s).await.expect("limits").len(), 2);
+
+    let step = |amount: &str, category: &str| expense(amount, category, None, today());
+    let crossings = |r: &spendbot::ledger::Recorded| -> Vec<(Option<Category>, Threshold)> {
+        r.crossings
+            .iter()
+            .map(|c| (c.limit.category.clone(), c.threshold))
+            .collect()
+    };
+
+    let r = record(&ledger, &s, &[step("50", "transport")]).await;
+    assert_eq!(crossings(&r), vec![]);
+    assert_eq!(
+        r.statuses.len(),
+        1,
+        "the food limit is not touched by transport"
+    );
+    assert_eq!(r.statuses[0].spent, dec("50"));
+    assert_eq!(r.statuses[0].range, DateRange::month_of(today()));
+
+    let r = record(&ledger, &s, &[step("30", "transport")]).await;
+    assert_eq!(
+        crossings(&r),
+        vec![(None, Threshold::Warning)],
+        "80 % of 100"
+    );
+    assert_eq!(r.crossings[0].range, DateRange::month_of(today()));
+
+    let r = record(&ledger, &s, &[step("10", "transport")]).await;
+    assert_eq!(crossings(&r), vec![], "90 %: nothing new");
+
+    let r = record(&ledger, &s, &[step("15", "food")]).await;
+    assert_eq!(
+        crossings(&r),
+        vec![(None, Threshold::Over)],
+        "105 % of the wallet, 75 % of food"
+    );
+    assert_eq!(r.statuses.len(), 2);
+
+    let r = record(&ledger, &s, &[step("5", "food")]).await;
+    assert_eq!(
+        crossings(&r),
+        vec![
+            (Some(cat("food")), Threshold::Warning),
+            (Some(cat("food")), Threshold::Over)
+        ],
+        "75 % → 100 % passes both thresholds at once"
+    );
+
+    let r = record(&ledger, &s, &[step("5", "food")]).await;
+    assert_eq!(crossings(&r), vec![], "each threshold is crossed once");
+
+    // Other currencies and incomes never count towards a dollar limit.
+    let euros = NewEntry {
+        money: Money::new(dec("500"), eur()).expect("money"),
+        ..step("1", "food")
+    };
+    let r = record(&ledger, &s, &[euros, income("1000", today())]).await;
+    assert!(r.statuses.is_empty() && r.crossings.is_empty());
+
+    // An expense dated last month counts in last month's period, not this one.
+    let r = record(
+        &ledger,
+        &s,
+        &[expense("85", "transport", None, d("2026-10-15"))],
+    )
+    .await;
+    assert_eq!(crossings(&r), vec![(None, Threshold::Warning)]);
+    assert_eq!(r.crossings[0].range, DateRange::month_of(d("2026-10-15")));
+    assert_eq!(
+        r.statuses[0].spent,
+        dec("115"),
+        "the status is of the period holding today"
+    );
+
+    let statuses = ledger.limit_statuses(&s, today()).await.expect("statuses");
+    let wallet_status = statuses
+        .iter()
+        .find(|st| st.limit.category.is_none())
+        .expect("wallet");
+    assert_eq!(wallet_status.spent, dec("115"));
+    assert_eq!(wallet_status.percent(), 115);
+    let food_status = statuses
+        .iter()
+        .find(|st| st.limit.category.is_some())
+        .expect("food");
+    assert_eq!(food_status.spent, dec("25"));
+    assert_eq!(food_status.range, DateRange::week_of(today()));
+
+    assert!(
+        ledger
+            .remove_limit(&s, LimitPeriod::Weekly, Some(&cat("food")), None)
+            .await
+            .expect("remove")
+    );
+    assert!(
+        !ledger
+            .remove_limit(&s, LimitPeriod::Weekly, Some(&cat("food")), None)
+            .await
+            .expect("again")
+    );
+    assert!(
+        !ledger
+            .remove_limit(&s, LimitPeriod::Daily, None, None)
+            .await
+            .expect("none")
+    );
+    assert_eq!(ledger.limits(&s).await.expect("limits").len(), 1);
+}
+
+async fn undo_and_delete_touch_only_the_own_account(url: String) {
+    let ledger = ledger(&url).await;
+    let alice = session(&ledger, Platform::Console, "alice").await;
+    let bob = session(&ledger, Platform::Console, "bob").await;
+    let a = record(
+        &ledger,
+        &alice,
+        &[
+            expense("1", "food", None, today()),
+            expense("2", "food", None, d("2026-01-01")),
+        ],
+    )
+    .await;
+    let b = record(&ledger, &bob, &[expense("3", "food", None, today())]).await;
+
+    // Bob can neither delete nor see Alice's entries.
+    assert!(
+        ledger
+            .delete(&bob, a.entries[0].id, None)
+            .await
+            .expect("delete")
+            .is_none()
+    );
+    assert_eq!(all_entries(&ledger, &alice).await.len(), 2);
+
+    // Undo takes the most recently recorded entry, not the one with the latest day.
+    let undone = ledger
+        .undo_last(&alice, None)
+        .await
+        .expect("undo")
+        .expect("an entry");
+    assert_eq!(undone.id, a.entries[1].id);
+    let deleted = ledger
+        .delete(&alice, a.entries[0].id, None)
+        .await
+        .expect("delete")
+        .expect("entry");
+    assert_eq!(deleted.money.amount(), dec("1"));
+    assert!(
+        ledger
+            .delete(&alice, a.entries[0].id, None)
+            .await
+            .expect("again")
+            .is_none()
+    );
+    assert!(
+        ledger
+            .undo_last(&alice, None)
+            .await
+            .expect("undo")
+            .is_none()
+    );
+    assert!(
+        ledger
+            .delete(&alice, EntryId(i64::MAX), None)
+            .await
+            .expect("missing")
+            .is_none()
+    );
+
+    assert_eq!(all_entries(&ledger, &bob).await.len(), 1);
+    let bobs = ledger
+        .undo_last(&bob, None)
+        .await
+        .expect("undo")
+        .expect("bob's entry");
+    assert_eq!(bobs.id, b.entries[0].id);
+}
+
+async fn two_accounts_never_see_each_others_data(url: String) {
+    let ledger = ledger(&url).await;
+    let alice = session(&ledger, Platform::Telegram, "1").await;
+    // Same external id on another platform is another person.
+    let bob = session(&ledger, Platform::Discord, "1").await;
+    assert_ne!(alice.account.id, bob.account.id);
+    // Case matters in external ids.
+    let carol = session(&ledger, Platform::Console, "Carol").await;
+    let carol_lower = session(&ledger, Platform::Console, "carol").await;
+    assert_ne!(carol.account.id, carol_lower.account.id);
+
+    record(
+        &ledger,
+        &alice,
+        &[expense("10", "secret", Some("alice only"), today())],
+    )
+    .await;
+    let usd = Money::new(dec("10"), Currency::USD).expect("money");
+    ledger
+        .set_limit(
+            &alice,
+            &NewLimit {
+                money: usd,
+                period: LimitPeriod::Daily,
+                category: None,
+            },
+            None,
+        )
+        .await
+        .expect("limit");
+    ledger
+        .set_pending(
+            &alice,
+            "alice's question",
+            Utc::now() + Duration::minutes(5),
+        )
+        .await
+        .expect("pending");
+
+    assert!(all_entries(&ledger, &bob).await.is_empty());
+    let search = EntryQuery {
+        text: Some("alice".into()),
+        ..EntryQuery::default()
+    };
+    assert!(
+        ledger
+            .entries(&bob, &search)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+    let summary = ledger
+        .summary(&bob, DateRange::month_of(today()), None)
+        .await
+        .expect("summary");
+    assert!(summary.by_category.is_empty() && summary.income.is_empty());
+    assert!(ledger.limits(&bob).await.expect("limits").is_empty());
+    assert!(
+        ledger
+            .limit_statuses(&bob, today())
+            .await
+            .expect("statuses")
+            .is_empty()
+    );
+    assert!(
+        !ledger
+            .categories(&bob)
+            .await
+            .expect("categories")
+            .contains(&cat("secret"))
+    );
+    assert!(
+        ledger
+            .take_pending(&bob, Utc::now())
+            .await
+            .expect("pending")
+            .is_none()
+    );
+    assert!(
+        !ledger
+            .remove_limit(&bob, LimitPeriod::Daily, None, None)
+            .await
+            .expect("remove")
+    );
+    let r = record(&ledger, &bob, &[expense("20", "food", None, today())]).await;
+    assert!(r.statuses.is_empty(), "alice's limit does not watch bob");
+
+    assert_eq!(all_entries(&ledger, &alice).await.len(), 1);
+    assert_eq!(ledger.limits(&alice).await.expect("limits").len(), 1);
+    assert_eq!(
+        ledger
+            .take_pending(&alice, Utc::now())
+            .await
+            .expect("pending")
+            .as_deref(),
+        Some("alice's question")
+    );
+}
+
+async fn link_codes_join_identities_and_nothing_recorded_is_lost(url: String) {
+    let ledger = ledger(&url).await;
+    let now = Utc::now();
+    let alice = session(&ledger, Platform::Telegram, "10").await;
+    let bob = session(&ledger, Platform::Discord, "20").await;
+    record(
+        &ledger,
+        &alice,
+        &[expense("1", "food", Some("alice"), today())],
+    )
+    .await;
+    record(&ledger, &bob, &[expense("2", "food", Some("bob"), today())]).await;
+    let usd = Money::new(dec("9"), Currency::USD).expect("money");
+    ledger
+        .set_limit(
+            &bob,
+            &NewLimit {
+                money: usd,
+                period: LimitPeriod::Daily,
+                category: None,
+            },
+            None,
+        )
+        .await
+        .expect("bob's limit");
+
+    let code = ledger.create_link_code(&alice, now).await.expect("code");
+    assert_eq!(code.code.len(), 8);
+    assert_eq!(code.expires_at, now + Duration::minutes(10));
+
+    // Wrong and expired codes change nothing.
+    let wrong = ledger.redeem_link_code(&bob, "ABCDEFGH", now, None).await;
+    assert!(matches!(wrong, Err(LedgerError::InvalidCode)), "{wrong:?}");
+    let garbage = ledger
+        .redeem_link_code(&bob, "'; DROP TABLE link_codes; --", now, None)
+        .await;
+    assert!(matches!(garbage, Err(LedgerError::InvalidCode)));
+    let late = ledger
+        .redeem_link_code(&bob, &code.code, now + Duration::minutes(11), None)
+        .await;
+    assert!(matches!(late, Err(LedgerError::InvalidCode)));
+    assert_eq!(
+        session(&ledger, Platform::Discord, "20").await.account.id,
+        bob.account.id
+    );
+
+    // A right code, typed in lower case, joins; bob's entries come along.
+    let joined = ledger
+        .redeem_link_code(
+            &bob,
+            &code.code.to_lowercase(),
+            now,
+            Some(&EventKey("dc:join".into())),
+        )
+        .await
+        .expect("join");
+    assert_eq!(joined.account.id, alice.account.id);
+    assert_eq!(joined.identity_id, bob.identity_id);
+    assert_eq!(
+        session(&ledger, Platform::Discord, "20").await.account.id,
+        alice.account.id
+    );
+    let mut notes: Vec<String> = all_entries(&ledger, &alice)
+        .await
+        .iter()
+        .filter_map(|e| e.note.as_ref().map(|n| n.to_string()))
+        .collect();
+    notes.sort();
+    assert_eq!(notes, vec!["alice", "bob"]);
+    assert!(
+        all_entries(&ledger, &joined)
+            .await
+            .iter()
+            .all(|e| e.account_id == alice.account.id)
+    );
+    assert!(
+        ledger.limits(&joined).await.expect("limits").is_empty(),
+        "alice's limits apply"
+    );
+
+    // A used code is spent, for everyone.
+    let carol = session(&ledger, Platform::Console, "carol").await;
+    let reused = ledger.redeem_link_code(&carol, &code.code, now, None).await;
+    assert!(matches!(reused, Err(LedgerError::InvalidCode)));
+    assert_eq!(
+        session(&ledger, Platform::Console, "carol")
+            .await
+            .account
+            .id,
+        carol.account.id
+    );
+
+    // Leaving an account that still has another identity moves nothing out of it.
+    let dave = session(&ledger, Platform::Console, "dave").await;
+    let dave_code = ledger
+        .create_link_code(&dave, now)
+        .await
+        .expect("dave's code");
+    let carol_in_dave = ledger
+        .redeem_link_code(&carol, &dave_code.code, now, None)
+        .await
+        .expect("join dave");
+    record(
+        &ledger,
+        &carol_in_dave,
+        &[expense("3", "food", Some("shared"), today())],
+    )
+    .await;
+    let alice_code = ledger
+        .create_link_code(&alice, now)
+        .await
+        .expect("alice's code");
+    let carol_in_alice = ledger
+        .redeem_link_code(&carol_in_dave, &alice_code.code, now, None)
+        .await
+        .expect("join alice");
+    assert_eq!(carol_in_alice.account.id, alice.account.id);
+    assert_eq!(
+        all_entries(&ledger, &dave).await.len(),
+        1,
+        "dave keeps the shared wallet"
+    );
+    assert_eq!(all_entries(&ledger, &alice).await.len(), 2);
+}
+
+async fn follow_up_state_is_taken_once_and_expires(url: String) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Telegram, "444").await;
+    let now = Utc::now();
+    assert!(ledger.take_pending(&s, now).await.expect("empty").is_none());
+    ledger
+        .set_pending(&s, "{\"ask\":\"amount\"}", now + Duration::minutes(5))
+        .await
+        .expect("set");
+    ledger
+        .set_pending(
+            &s,
+            "{\"ask\":\"amount\",\"note\":\"coffee ☕\"}",
+            now + Duration::minutes(5),
+        )
+        .await
+        .expect("replace");
+    let taken = ledger.take_pending(&s, now).await.expect("take");
+    assert_eq!(
+        taken.as_deref(),
+        Some("{\"ask\":\"amount\",\"note\":\"coffee ☕\"}")
+    );
+    assert!(ledger.take_pending(&s, now).await.expect("gone").is_none());
+    ledger
+        .set_pending(&s, "stale", now + Duration::minutes(5))
+        .await
+        .expect("set");
+    assert!(
+        ledger
+            .take_pending(&s, now + Duration::minutes(6))
+            .await
+            .expect("expired")
+            .is_none()
+    );
+    assert!(
+        ledger
+            .take_pending(&s, now)
+            .await
+            .expect("removed")
+            .is_none()
+    );
+}
+
+async fn migrating_twice_is_a_no_op(url: String) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Web, "w@example.com").await;
+    record(&ledger, &s, &[expense("1.5", "food", None, today())]).await;
+    ledger.store().migrate().await.expect("second migration");
+    let again = Store::connect(&url).await.expect("reconnect");
+    again.migrate().await.expect("third migration");
+    again.ping().await.expect("ping");
+    let engine = again.engine();
+    assert!(
+        url.starts_with(engine) || (engine == "mysql" && url.starts_with("mariadb")),
+        "{engine}"
+    );
+    assert_eq!(all_entries(&ledger, &s).await.len(), 1);
+    again.close().await;
+}
