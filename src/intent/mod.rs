@@ -2,10 +2,28 @@
 //! (one TOML file per language, embedded in the binary); this module only reads them.
 //! Parsing does no I/O and never fails: text that is not understood is [`Intent::Unknown`].
 
+mod catalogue;
+mod dates;
+mod json;
+mod lexer;
+mod numbers;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::{Category, Currency, DateRange, LimitPeriod};
+
+pub use catalogue::{CatalogueError, CommandDef};
+pub use json::contract_json;
+
+use catalogue::{CommonFile, LanguageFile, Lexicon};
+use parse::{Common, Forced};
 
 /// What parsing needs to know besides the text.
 #[derive(Debug, Clone, Copy)]
@@ -64,8 +82,14 @@ pub struct Query {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intent {
     /// One or more expenses, all on the same day (`None`: today).
-    AddExpense { items: Vec<Item>, date: Option<NaiveDate> },
-    AddIncome { item: Item, date: Option<NaiveDate> },
+    AddExpense {
+        items: Vec<Item>,
+        date: Option<NaiveDate>,
+    },
+    AddIncome {
+        item: Item,
+        date: Option<NaiveDate>,
+    },
     SetLimit(LimitDraft),
     Summary(Query),
     List(Query),
@@ -73,37 +97,261 @@ pub enum Intent {
     Delete(DeleteTarget),
     Help,
     /// `/start`, possibly with a deep-link payload such as `link-ABC123`.
-    Start { payload: Option<String> },
+    Start {
+        payload: Option<String>,
+    },
     /// `/currency EUR`; `None` when no valid code was given.
     SetCurrency(Option<Currency>),
     /// `/timezone Europe/Madrid`; the raw zone name, checked by the bot.
     SetTimezone(Option<String>),
     Categories,
     /// `/link` (new code) or `/link CODE` (join).
-    Link { code: Option<String> },
+    Link {
+        code: Option<String>,
+    },
     Unknown,
 }
 
-/// The intent catalogue: every language's words, phrasings and examples.
+/// The canonical commands, whatever a language calls them. Menus and slash commands come
+/// from the catalogue's `[[commands]]`, which name these.
+const COMMANDS: [&str; 13] = [
+    "add",
+    "income",
+    "limit",
+    "summary",
+    "list",
+    "undo",
+    "delete",
+    "help",
+    "start",
+    "currency",
+    "timezone",
+    "categories",
+    "link",
+];
+
+/// One language of the catalogue.
 #[derive(Debug)]
-pub struct Catalogue {}
+struct Language {
+    lexicon: Lexicon,
+    file: LanguageFile,
+}
+
+/// The intent catalogue: every language's words, phrasings, commands, replies and examples.
+#[derive(Debug)]
+pub struct Catalogue {
+    languages: Vec<Language>,
+    /// Every language's words together, for text of unknown language.
+    merged: Lexicon,
+    common: Common,
+    /// Command names and aliases of every language → canonical command.
+    commands: HashMap<String, &'static str>,
+}
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/intents.rs"));
+}
+
+static EMBEDDED: LazyLock<Catalogue> = LazyLock::new(|| {
+    // The files are part of the binary and every one of them is checked by the test suite, so a
+    // failure here is a build defect, not a runtime condition.
+    Catalogue::from_sources(embedded::COMMON, embedded::LANGUAGES)
+        .unwrap_or_else(|e| panic!("the embedded intent catalogue is invalid: {e}"))
+});
 
 impl Catalogue {
     /// The catalogue built into the binary from `intents/`.
     pub fn embedded() -> &'static Catalogue {
-        static EMBEDDED: Catalogue = Catalogue {};
         &EMBEDDED
     }
 
-    /// Parses one message. Never fails.
-    pub fn parse(&self, _text: &str, _ctx: &ParseContext<'_>) -> Intent {
-        Intent::Unknown
+    /// Builds a catalogue from `common.toml`'s text and `(file name, text)` of each language.
+    pub fn from_sources(
+        common: &str,
+        languages: &[(&str, &str)],
+    ) -> Result<Catalogue, CatalogueError> {
+        let invalid = |file: &str, e: toml::de::Error| CatalogueError::Invalid {
+            file: file.to_owned(),
+            message: e.to_string(),
+        };
+        let common_file: CommonFile =
+            toml::from_str(common).map_err(|e| invalid("common.toml", e))?;
+        let mut symbols = HashMap::new();
+        for (sign, code) in &common_file.symbols {
+            let c = Currency::parse(code).ok_or_else(|| CatalogueError::Invalid {
+                file: "common.toml".into(),
+                message: format!("{code:?} is not a currency code"),
+            })?;
+            symbols.insert(lexer::fold(sign), c);
+        }
+        let common_lookup = Common {
+            symbols,
+            iso: common_file
+                .iso_codes
+                .iter()
+                .map(|c| c.to_uppercase())
+                .collect::<HashSet<_>>(),
+        };
+        let mut merged = Lexicon::new();
+        let mut langs = Vec::new();
+        let mut commands = HashMap::new();
+        for (name, text) in languages {
+            let file: LanguageFile = toml::from_str(text).map_err(|e| invalid(name, e))?;
+            let mut lexicon = Lexicon::new();
+            catalogue::extend(&mut lexicon, name, &file, &common_file)?;
+            catalogue::extend(&mut merged, name, &file, &common_file)?;
+            catalogue::build_fuzzy(&mut lexicon);
+            for def in &file.commands {
+                let canonical = COMMANDS.iter().find(|c| **c == def.name).ok_or_else(|| {
+                    CatalogueError::Invalid {
+                        file: (*name).to_owned(),
+                        message: format!("command {:?} is not one of {COMMANDS:?}", def.name),
+                    }
+                })?;
+                commands.insert(def.name.clone(), *canonical);
+                for alias in &def.aliases {
+                    commands.insert(lexer::fold(alias), *canonical);
+                }
+            }
+            langs.push(Language { lexicon, file });
+        }
+        // Text in an unknown language gets no day-first dates or dotted thousands.
+        merged.month_first = true;
+        merged.dot_thousands = false;
+        catalogue::build_fuzzy(&mut merged);
+        langs.sort_by(|a, b| a.file.code.cmp(&b.file.code));
+        Ok(Catalogue {
+            languages: langs,
+            merged,
+            common: common_lookup,
+            commands,
+        })
     }
-}
 
-/// The JSON object `spendbot parse` prints for one input line (see CONTRACT.md), on one line.
-pub fn contract_json(text: &str, _intent: &Intent) -> String {
-    serde_json::json!({ "text": text, "intent": "unknown", "amount": null, "currency": null,
-        "category": null, "note": null, "date": null, "period": null })
-    .to_string()
+    /// The language codes the catalogue has, e.g. `["en", "es"]`.
+    pub fn languages(&self) -> impl Iterator<Item = &str> {
+        self.languages.iter().map(|l| l.file.code.as_str())
+    }
+
+    /// The languages with their own names: `("es", "Español")`.
+    pub fn language_names(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.languages.iter().map(|l| (l.file.code.as_str(), l.file.name.as_str()))
+    }
+
+    /// The catalogue's language for an IETF tag (`es-MX` → `es`), if it has one.
+    pub fn language_for(&self, tag: &str) -> Option<&str> {
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or(tag)
+            .to_ascii_lowercase();
+        self.languages().find(|code| *code == primary)
+    }
+
+    fn language(&self, code: &str) -> Option<&Language> {
+        let code = self.language_for(code)?;
+        self.languages.iter().find(|l| l.file.code == code)
+    }
+
+    /// The menu of commands in a language (English when the language has none).
+    pub fn commands(&self, lang: &str) -> &[CommandDef] {
+        match self.language(lang) {
+            Some(l) if !l.file.commands.is_empty() => &l.file.commands,
+            _ => self
+                .language("en")
+                .map_or(&[], |l| l.file.commands.as_slice()),
+        }
+    }
+
+    /// A reply text by key in a language, falling back to English, then to the key itself.
+    pub fn reply<'a>(&'a self, lang: &str, key: &'a str) -> &'a str {
+        self.language(lang)
+            .and_then(|l| l.file.replies.get(key))
+            .or_else(|| self.language("en").and_then(|l| l.file.replies.get(key)))
+            .map_or(key, String::as_str)
+    }
+
+    /// Parses one message. Never fails: what is not understood is [`Intent::Unknown`].
+    pub fn parse(&self, text: &str, ctx: &ParseContext<'_>) -> Intent {
+        let lexicon = ctx
+            .lang
+            .and_then(|l| self.language(l))
+            .map_or(&self.merged, |l| &l.lexicon);
+        let text = text.trim();
+        let Some(rest) = text.strip_prefix('/') else {
+            return parse::parse(text, lexicon, &self.common, ctx.today, None);
+        };
+        let name_len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = lexer::fold(&rest[..name_len]);
+        let mut args = &rest[name_len..];
+        if let Some(after_bot) = args.strip_prefix('@') {
+            let bot_len = after_bot
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after_bot.len());
+            args = &after_bot[bot_len..];
+        }
+        let args = args.trim();
+        let word = || args.split_whitespace().next().map(str::to_owned);
+        let forced = |f| parse::parse(args, lexicon, &self.common, ctx.today, Some(f));
+        match self.commands.get(&name).copied() {
+            Some("add") => forced(Forced::Expense),
+            Some("income") => forced(Forced::Income),
+            Some("limit") => forced(Forced::Limit),
+            Some("summary") => forced(Forced::Summary),
+            Some("list") => forced(Forced::List),
+            Some("undo") => Intent::Undo,
+            Some("delete") => match args.trim_start_matches('#').parse::<i64>() {
+                Ok(id) => Intent::Delete(DeleteTarget::Id(id)),
+                Err(_) if args.is_empty() => Intent::Delete(DeleteTarget::Last),
+                Err(_) => match parse::parse(
+                    &format!("delete {args}"),
+                    lexicon,
+                    &self.common,
+                    ctx.today,
+                    None,
+                ) {
+                    Intent::Delete(target) => Intent::Delete(target),
+                    _ => Intent::Delete(DeleteTarget::Matching(args.to_owned())),
+                },
+            },
+            Some("help") => Intent::Help,
+            Some("start") => Intent::Start { payload: word() },
+            Some("currency") => Intent::SetCurrency(self.currency_named(args)),
+            Some("timezone") => Intent::SetTimezone(word()),
+            Some("categories") => Intent::Categories,
+            Some("link") => Intent::Link { code: word() },
+            _ => Intent::Unknown,
+        }
+    }
+
+    /// A currency from a code, sign or word (`EUR`, `€`, `euros`).
+    pub fn currency_named(&self, text: &str) -> Option<Currency> {
+        let text = text.trim();
+        let folded = lexer::fold(text);
+        if let Some(c) = self.common.symbols.get(&folded) {
+            return Some(*c);
+        }
+        if text.len() == 3 && self.common.iso.contains(&text.to_ascii_uppercase()) {
+            return Currency::parse(text);
+        }
+        self.merged.phrases.get(&folded).and_then(|entries| {
+            entries.iter().find_map(|(rest, role)| match role {
+                catalogue::Role::Currency(c) if rest.is_empty() => Some(*c),
+                _ => None,
+            })
+        })
+    }
+
+    /// The examples of every language: `(language, example)`.
+    #[cfg(test)]
+    pub(crate) fn examples(&self) -> impl Iterator<Item = (&str, &catalogue::Example)> {
+        self.languages.iter().flat_map(|l| {
+            l.file
+                .examples
+                .iter()
+                .map(move |e| (l.file.code.as_str(), e))
+        })
+    }
 }

@@ -1,0 +1,512 @@
+//! The catalogue: the TOML files of `intents/` read into lookup tables. One file per language
+//! (`en.toml`, `es.toml`, …) plus `common.toml` for what no language owns (currency signs, ISO
+//! codes, merchant names). Adding a language is adding a file: `build.rs` embeds every file it
+//! finds, and nothing here names a language.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::domain::{Currency, DEFAULT_CATEGORIES, LimitPeriod};
+
+/// What a word or phrase means to the parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Stop,
+    ExpenseVerb,
+    Income,
+    Limit,
+    LimitRemove,
+    LimitPeriod(LimitPeriod),
+    Summary,
+    List,
+    Undo,
+    Delete,
+    DeleteLast,
+    Help,
+    Each,
+    PriceAt,
+    Pronoun,
+    NumberWord(u32),
+    Scale(Decimal),
+    Fraction(Decimal),
+    NumberJoin,
+    Article,
+    Currency(Currency),
+    Today,
+    Yesterday,
+    DayBeforeYesterday,
+    Tomorrow,
+    Ago,
+    AgoBefore,
+    Last,
+    This,
+    On,
+    Weekend,
+    Weekday(u8),
+    Month(u8),
+    Unit(Unit),
+    RangeFrom,
+    RangeTo,
+    Since,
+    In,
+    CategoryName(u8),
+    CategoryKeyword(u8),
+    Merchant(u8),
+}
+
+/// A calendar unit in `3 days ago`, `last 2 weeks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unit {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+/// Words and phrases keyed by their first word; each entry is the rest of the phrase and its
+/// role. Longer phrases come first so the longest match wins.
+#[derive(Debug, Default)]
+pub(crate) struct PhraseMap {
+    map: HashMap<String, Vec<(Vec<String>, Role)>>,
+}
+
+impl PhraseMap {
+    fn insert(&mut self, phrase: &str, role: Role) {
+        let words: Vec<String> = super::lexer::lex(phrase)
+            .into_iter()
+            .map(|t| {
+                if t.suffix.is_empty() {
+                    t.norm
+                } else {
+                    format!("{}{}", t.norm, t.suffix)
+                }
+            })
+            .collect();
+        let Some((first, rest)) = words.split_first() else {
+            return;
+        };
+        let entries = self.map.entry(first.clone()).or_default();
+        if entries
+            .iter()
+            .any(|(r, existing)| r == rest && *existing == role)
+        {
+            return;
+        }
+        entries.push((rest.to_vec(), role));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
+    }
+
+    pub(crate) fn get(&self, word: &str) -> Option<&[(Vec<String>, Role)]> {
+        self.map.get(word).map(Vec::as_slice)
+    }
+
+    /// Single words with a role in `roles` whose length is within one of `len`, for typo
+    /// tolerance.
+    pub(crate) fn words(&self) -> impl Iterator<Item = (&str, &[(Vec<String>, Role)])> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+}
+
+/// One language's words, ready for parsing.
+#[derive(Debug)]
+pub(crate) struct Lexicon {
+    pub phrases: PhraseMap,
+    /// `11/20` reads month first (`mdy`) or day first (`dmy`).
+    pub month_first: bool,
+    /// `1.200` means one thousand two hundred.
+    pub dot_thousands: bool,
+    /// Single-word category keywords and names by length, for typo tolerance.
+    pub fuzzy: Vec<(String, Role)>,
+}
+
+/// One language file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LanguageFile {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub date_order: Option<String>,
+    #[serde(default)]
+    pub dot_thousands: bool,
+    #[serde(default)]
+    pub numbers: Numbers,
+    #[serde(default)]
+    pub currencies: HashMap<String, Vec<String>>,
+    #[serde(default)]
+    pub words: Words,
+    #[serde(default)]
+    pub dates: Dates,
+    #[serde(default)]
+    pub categories: HashMap<String, CategoryWords>,
+    #[serde(default)]
+    pub commands: Vec<CommandDef>,
+    #[serde(default)]
+    pub replies: HashMap<String, String>,
+    #[serde(default)]
+    #[cfg_attr(not(test), expect(dead_code, reason = "examples are read by the test suite only"))]
+    pub examples: Vec<Example>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Numbers {
+    #[serde(default)]
+    pub words: HashMap<String, u32>,
+    #[serde(default)]
+    pub scales: HashMap<String, String>,
+    #[serde(default)]
+    pub fractions: HashMap<String, String>,
+    #[serde(default)]
+    pub joiners: Vec<String>,
+    #[serde(default)]
+    pub articles: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Words {
+    #[serde(default)]
+    pub stop: Vec<String>,
+    #[serde(default)]
+    pub expense: Vec<String>,
+    #[serde(default)]
+    pub income: Vec<String>,
+    #[serde(default)]
+    pub limit: Vec<String>,
+    #[serde(default)]
+    pub limit_remove: Vec<String>,
+    #[serde(default)]
+    pub daily: Vec<String>,
+    #[serde(default)]
+    pub weekly: Vec<String>,
+    #[serde(default)]
+    pub monthly: Vec<String>,
+    #[serde(default)]
+    pub yearly: Vec<String>,
+    #[serde(default)]
+    pub summary: Vec<String>,
+    #[serde(default)]
+    pub list: Vec<String>,
+    #[serde(default)]
+    pub undo: Vec<String>,
+    #[serde(default)]
+    pub delete: Vec<String>,
+    #[serde(default)]
+    pub delete_last: Vec<String>,
+    #[serde(default)]
+    pub help: Vec<String>,
+    #[serde(default)]
+    pub each: Vec<String>,
+    #[serde(default)]
+    pub price_at: Vec<String>,
+    #[serde(default)]
+    pub pronouns: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Dates {
+    #[serde(default)]
+    pub today: Vec<String>,
+    #[serde(default)]
+    pub yesterday: Vec<String>,
+    #[serde(default)]
+    pub day_before_yesterday: Vec<String>,
+    #[serde(default)]
+    pub tomorrow: Vec<String>,
+    /// After the amount of time: `2 days ago`.
+    #[serde(default)]
+    pub ago: Vec<String>,
+    /// Before the amount of time: `hace 2 días`.
+    #[serde(default)]
+    pub ago_before: Vec<String>,
+    #[serde(default)]
+    pub last: Vec<String>,
+    #[serde(default)]
+    pub this: Vec<String>,
+    #[serde(default)]
+    pub on: Vec<String>,
+    #[serde(default)]
+    pub weekend: Vec<String>,
+    #[serde(default)]
+    pub from: Vec<String>,
+    #[serde(default)]
+    pub to: Vec<String>,
+    #[serde(default)]
+    pub since: Vec<String>,
+    #[serde(default)]
+    pub r#in: Vec<String>,
+    #[serde(default)]
+    pub day: Vec<String>,
+    #[serde(default)]
+    pub week: Vec<String>,
+    #[serde(default)]
+    pub month: Vec<String>,
+    #[serde(default)]
+    pub year: Vec<String>,
+    /// Monday first; each day's names and abbreviations.
+    #[serde(default)]
+    pub weekdays: Vec<Vec<String>>,
+    /// January first.
+    #[serde(default)]
+    pub months: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CategoryWords {
+    /// Words that name the category itself (`food`, `comida`): they beat any hint.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Things that belong to it (`lunch`, `coffee`).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
+
+/// A command of the menu (Telegram) and slash commands (Discord), in one language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandDef {
+    /// The command name, e.g. `add`.
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// What it does, for menus.
+    pub description: String,
+    /// An example of use, for help.
+    #[serde(default)]
+    pub usage: Option<String>,
+}
+
+/// An example message and what parsing it must give.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(not(test), expect(dead_code, reason = "examples are read by the test suite only"))]
+pub(crate) struct Example {
+    pub text: String,
+    #[serde(default)]
+    pub today: Option<String>,
+    pub intent: String,
+    #[serde(default)]
+    pub amount: Option<String>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub period: Option<String>,
+    #[serde(default)]
+    pub items: Option<usize>,
+}
+
+/// What no language owns.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CommonFile {
+    /// Currency signs and the code each one means when no word says otherwise.
+    pub symbols: HashMap<String, String>,
+    /// ISO 4217 codes recognised when written in capitals (`CHF 100`).
+    pub iso_codes: Vec<String>,
+    /// Codes also recognised in lower case (`12 eur`); words like `try` or `all` are not.
+    pub lowercase_codes: Vec<String>,
+    /// Merchant names: weak category hints that any category word beats.
+    pub merchants: HashMap<String, Vec<String>>,
+}
+
+/// Why a catalogue file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+}
+
+fn invalid(file: &str, message: impl Into<String>) -> CatalogueError {
+    CatalogueError::Invalid {
+        file: file.to_owned(),
+        message: message.into(),
+    }
+}
+
+pub(crate) fn category_index(name: &str) -> Option<u8> {
+    DEFAULT_CATEGORIES
+        .iter()
+        .position(|c| *c == name)
+        .and_then(|i| u8::try_from(i).ok())
+}
+
+fn decimal(file: &str, s: &str) -> Result<Decimal, CatalogueError> {
+    Decimal::from_str_exact(s).map_err(|_| invalid(file, format!("{s:?} is not a decimal number")))
+}
+
+/// Adds one language's words (and the common ones) to `lexicon`.
+pub(crate) fn extend(
+    lexicon: &mut Lexicon,
+    file_name: &str,
+    lang: &LanguageFile,
+    common: &CommonFile,
+) -> Result<(), CatalogueError> {
+    let p = &mut lexicon.phrases;
+    let put = |p: &mut PhraseMap, list: &[String], role: Role| {
+        for phrase in list {
+            p.insert(phrase, role);
+        }
+    };
+    let w = &lang.words;
+    put(p, &w.stop, Role::Stop);
+    put(p, &w.expense, Role::ExpenseVerb);
+    put(p, &w.income, Role::Income);
+    put(p, &w.limit, Role::Limit);
+    put(p, &w.limit_remove, Role::LimitRemove);
+    put(p, &w.daily, Role::LimitPeriod(LimitPeriod::Daily));
+    put(p, &w.weekly, Role::LimitPeriod(LimitPeriod::Weekly));
+    put(p, &w.monthly, Role::LimitPeriod(LimitPeriod::Monthly));
+    put(p, &w.yearly, Role::LimitPeriod(LimitPeriod::Yearly));
+    put(p, &w.summary, Role::Summary);
+    put(p, &w.list, Role::List);
+    put(p, &w.undo, Role::Undo);
+    put(p, &w.delete, Role::Delete);
+    put(p, &w.delete_last, Role::DeleteLast);
+    put(p, &w.help, Role::Help);
+    put(p, &w.each, Role::Each);
+    put(p, &w.price_at, Role::PriceAt);
+    put(p, &w.pronouns, Role::Pronoun);
+
+    let n = &lang.numbers;
+    for (word, value) in &n.words {
+        p.insert(word, Role::NumberWord(*value));
+    }
+    for (word, value) in &n.scales {
+        p.insert(word, Role::Scale(decimal(file_name, value)?));
+    }
+    for (word, value) in &n.fractions {
+        p.insert(word, Role::Fraction(decimal(file_name, value)?));
+    }
+    put(p, &n.joiners, Role::NumberJoin);
+    put(p, &n.articles, Role::Article);
+
+    for (code, words) in &lang.currencies {
+        let currency = Currency::parse(code)
+            .ok_or_else(|| invalid(file_name, format!("{code:?} is not a currency code")))?;
+        put(p, words, Role::Currency(currency));
+    }
+
+    let d = &lang.dates;
+    put(p, &d.today, Role::Today);
+    put(p, &d.yesterday, Role::Yesterday);
+    put(p, &d.day_before_yesterday, Role::DayBeforeYesterday);
+    put(p, &d.tomorrow, Role::Tomorrow);
+    put(p, &d.ago, Role::Ago);
+    put(p, &d.ago_before, Role::AgoBefore);
+    put(p, &d.last, Role::Last);
+    put(p, &d.this, Role::This);
+    put(p, &d.on, Role::On);
+    put(p, &d.weekend, Role::Weekend);
+    put(p, &d.from, Role::RangeFrom);
+    put(p, &d.to, Role::RangeTo);
+    put(p, &d.since, Role::Since);
+    put(p, &d.r#in, Role::In);
+    put(p, &d.day, Role::Unit(Unit::Day));
+    put(p, &d.week, Role::Unit(Unit::Week));
+    put(p, &d.month, Role::Unit(Unit::Month));
+    put(p, &d.year, Role::Unit(Unit::Year));
+    if !d.weekdays.is_empty() && d.weekdays.len() != 7 {
+        return Err(invalid(
+            file_name,
+            "dates.weekdays needs 7 entries, Monday first",
+        ));
+    }
+    for (i, names) in d.weekdays.iter().enumerate() {
+        put(p, names, Role::Weekday(i as u8));
+    }
+    if !d.months.is_empty() && d.months.len() != 12 {
+        return Err(invalid(
+            file_name,
+            "dates.months needs 12 entries, January first",
+        ));
+    }
+    for (i, names) in d.months.iter().enumerate() {
+        put(p, names, Role::Month(i as u8 + 1));
+    }
+
+    for (name, words) in &lang.categories {
+        let idx = category_index(name)
+            .ok_or_else(|| invalid(file_name, format!("{name:?} is not a default category")))?;
+        p.insert(name, Role::CategoryName(idx));
+        put(p, &words.names, Role::CategoryName(idx));
+        put(p, &words.keywords, Role::CategoryKeyword(idx));
+    }
+    for (name, idx) in DEFAULT_CATEGORIES.iter().zip(0u8..) {
+        p.insert(name, Role::CategoryName(idx));
+    }
+
+    for (code, role) in common_roles(common, file_name)? {
+        p.insert(&code, role);
+    }
+    match lang.date_order.as_deref() {
+        None | Some("mdy") => {}
+        Some("dmy") => lexicon.month_first = false,
+        Some(other) => {
+            return Err(invalid(
+                file_name,
+                format!("date_order {other:?} is not mdy or dmy"),
+            ));
+        }
+    }
+    lexicon.dot_thousands |= lang.dot_thousands;
+    Ok(())
+}
+
+fn common_roles(
+    common: &CommonFile,
+    file_name: &str,
+) -> Result<Vec<(String, Role)>, CatalogueError> {
+    let mut out = Vec::new();
+    for code in &common.lowercase_codes {
+        let c = Currency::parse(code)
+            .ok_or_else(|| invalid(file_name, format!("{code:?} is not a currency code")))?;
+        out.push((code.to_lowercase(), Role::Currency(c)));
+    }
+    for (name, merchants) in &common.merchants {
+        let idx = category_index(name)
+            .ok_or_else(|| invalid("common.toml", format!("{name:?} is not a default category")))?;
+        for m in merchants {
+            out.push((m.clone(), Role::Merchant(idx)));
+        }
+    }
+    Ok(out)
+}
+
+/// Builds the single-word list used for typo tolerance: category names and keywords.
+pub(crate) fn build_fuzzy(lexicon: &mut Lexicon) {
+    let mut fuzzy: Vec<(String, Role)> = Vec::new();
+    for (word, entries) in lexicon.phrases.words() {
+        for (rest, role) in entries {
+            if rest.is_empty()
+                && word.chars().count() >= 4
+                && matches!(role, Role::CategoryName(_) | Role::CategoryKeyword(_))
+            {
+                fuzzy.push((word.to_owned(), *role));
+            }
+        }
+    }
+    fuzzy.sort_by(|a, b| a.0.cmp(&b.0));
+    lexicon.fuzzy = fuzzy;
+}
+
+impl Lexicon {
+    pub(crate) fn new() -> Self {
+        Self {
+            phrases: PhraseMap::default(),
+            month_first: true,
+            dot_thousands: false,
+            fuzzy: Vec::new(),
+        }
+    }
+}

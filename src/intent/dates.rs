@@ -1,0 +1,456 @@
+//! Finding days and periods in a message: `yesterday`, `2 days ago`, `last friday`, `on the
+//! 3rd`, `Nov 20`, `11/20`, `2026-11-20`, `last weekend`, `this week`, `in october`, `last 7
+//! days`, `from X to Y`, `since X`, and times of day (`7:30pm`), which are never amounts. The
+//! tokens a date uses are marked, so the amount and the note never see them.
+
+use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
+
+use super::catalogue::{Lexicon, Role, Unit};
+use super::lexer::Kind;
+use super::parse::Tok;
+use crate::domain::DateRange;
+
+/// A date or period found in the message, over tokens `first..=last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Mention {
+    pub first: usize,
+    pub last: usize,
+    /// The day an expense happened, when the words name one.
+    pub day: Option<NaiveDate>,
+    /// The period a question is about; `None` for a time of day.
+    pub range: Option<DateRange>,
+}
+
+/// Finds every date, period and time of day, marks their tokens used, and joins `from X to Y`
+/// and `since X` into ranges.
+pub(crate) fn scan(toks: &mut [Tok], lex: &Lexicon, today: NaiveDate) -> Vec<Mention> {
+    let mut found: Vec<Mention> = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        if toks[i].used {
+            i += 1;
+            continue;
+        }
+        match match_at(toks, i, lex, today) {
+            Some((last, day, range)) => {
+                let mut first = i;
+                // `on monday`, `in october`, `on the 3rd`: the little words belong to the date.
+                while first > 0
+                    && !toks[first - 1].used
+                    && (toks[first - 1].has(Role::On) || toks[first - 1].has(Role::In))
+                {
+                    first -= 1;
+                }
+                for t in &mut toks[first..=last] {
+                    t.used = true;
+                }
+                found.push(Mention {
+                    first,
+                    last,
+                    day,
+                    range,
+                });
+                i = last + 1;
+            }
+            None => i += 1,
+        }
+    }
+    join_ranges(toks, &mut found, today);
+    found
+}
+
+type Match = (usize, Option<NaiveDate>, Option<DateRange>);
+
+fn day(d: NaiveDate) -> Option<Match> {
+    Some((0, Some(d), Some(DateRange::day(d))))
+}
+
+fn with_last(m: Option<Match>, last: usize) -> Option<Match> {
+    m.map(|(_, d, r)| (last, d, r))
+}
+
+fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<Match> {
+    let t = &toks[i];
+    if t.t.kind == Kind::Number {
+        return number_at(toks, i, lex, today);
+    }
+    if t.t.kind != Kind::Word {
+        return None;
+    }
+    if let Some(len) = t.len_of(Role::DayBeforeYesterday) {
+        return with_last(day(today - chrono::Duration::days(2)), i + len - 1);
+    }
+    if let Some(len) = t.len_of(Role::Yesterday) {
+        return with_last(day(today.pred_opt()?), i + len - 1);
+    }
+    if let Some(len) = t.len_of(Role::Today) {
+        return with_last(day(today), i + len - 1);
+    }
+    if let Some(len) = t.len_of(Role::Tomorrow) {
+        return with_last(day(today.succ_opt()?), i + len - 1);
+    }
+    // `hace 2 días`, `hace una semana`
+    if t.has(Role::AgoBefore) {
+        if let Some((n, after)) = count_at(toks, i + 1) {
+            if let Some(unit) = toks.get(after).and_then(Tok::unit) {
+                return with_last(day(ago(today, n, unit)?), after);
+            }
+        }
+    }
+    // `a week ago`
+    if t.has(Role::Article) {
+        if let Some(unit) = toks.get(i + 1).and_then(Tok::unit) {
+            if toks.get(i + 2).is_some_and(|n| n.has(Role::Ago)) {
+                return with_last(day(ago(today, 1, unit)?), i + 2);
+            }
+        }
+    }
+    if let Some(month) = t.month() {
+        return month_at(toks, i, month, today);
+    }
+    if let Some(wd) = t.weekday() {
+        // `viernes pasado`
+        let last = toks.get(i + 1).is_some_and(|n| n.has(Role::Last));
+        let d = if last {
+            previous_weekday(today, wd)
+        } else {
+            recent_weekday(today, wd)
+        };
+        return with_last(day(d), if last { i + 1 } else { i });
+    }
+    if t.has(Role::Weekend) {
+        let (sat, sun) = weekend(
+            today,
+            toks.get(i + 1).is_some_and(|n| n.has(Role::Last)) || !is_weekend(today),
+        );
+        return Some((i, Some(sat), Some(DateRange::new(sat, sun))));
+    }
+    let is_last = t.has(Role::Last);
+    let is_this = t.has(Role::This);
+    if is_last || is_this {
+        let next = toks.get(i + 1)?;
+        if let Some(unit) = next.unit() {
+            return Some((
+                i + 1,
+                None,
+                Some(relative_unit(today, unit, is_last && !is_this)?),
+            ));
+        }
+        if let Some(wd) = next.weekday() {
+            let d = if is_last {
+                previous_weekday(today, wd)
+            } else {
+                recent_weekday(today, wd)
+            };
+            return with_last(day(d), i + 1);
+        }
+        if next.has(Role::Weekend) {
+            let (sat, sun) = weekend(today, is_last);
+            return Some((i + 1, Some(sat), Some(DateRange::new(sat, sun))));
+        }
+        if let Some(month) = next.month() {
+            return month_at(toks, i + 1, month, today);
+        }
+        // `last 7 days`, `past two weeks`, `últimos 3 meses`
+        if is_last {
+            if let Some((n, after)) = count_at(toks, i + 1) {
+                if let Some(unit) = toks.get(after).and_then(Tok::unit) {
+                    return Some((after, None, Some(last_n(today, n, unit)?)));
+                }
+            }
+        }
+    }
+    // `semana pasada`, `mes pasado`, `esta semana` is handled above.
+    if let Some(unit) = t.unit() {
+        if toks.get(i + 1).is_some_and(|n| n.has(Role::Last)) {
+            return Some((i + 1, None, Some(relative_unit(today, unit, true)?)));
+        }
+    }
+    None
+}
+
+fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<Match> {
+    let t = &toks[i].t;
+    let norm = t.norm.as_str();
+    if norm.contains('/') {
+        return with_last(day(slash_date(norm, lex.month_first, today)?), i);
+    }
+    if norm.contains('-') && !norm.starts_with('-') {
+        let parts: Vec<&str> = norm.split('-').collect();
+        if parts.len() == 3 && parts[0].len() == 4 {
+            let d = NaiveDate::from_ymd_opt(
+                parts[0].parse().ok()?,
+                parts[1].parse().ok()?,
+                parts[2].parse().ok()?,
+            )?;
+            return with_last(day(d), i);
+        }
+        return None;
+    }
+    if norm.contains(':') || matches!(t.suffix.as_str(), "am" | "pm" | "h" | "hs" | "hrs") {
+        return Some((i, None, None));
+    }
+    if toks
+        .get(i + 1)
+        .is_some_and(|n| matches!(n.t.norm.as_str(), "am" | "pm"))
+    {
+        return Some((i + 1, None, None));
+    }
+    let value: u32 = if norm.bytes().all(|b| b.is_ascii_digit()) {
+        norm.parse().ok()?
+    } else {
+        return None;
+    };
+    let ordinal = matches!(
+        t.suffix.as_str(),
+        "st" | "nd" | "rd" | "th" | "o" | "a" | "er"
+    );
+    if !t.suffix.is_empty() && !ordinal {
+        return None;
+    }
+    // `20 november`, `20th of november`, `20 de noviembre`
+    if (1..=31).contains(&value) {
+        let mut j = i + 1;
+        if toks
+            .get(j)
+            .is_some_and(|n| n.has(Role::Stop) && n.month().is_none())
+        {
+            j += 1;
+        }
+        if let Some(month) = toks.get(j).and_then(Tok::month) {
+            let (year, last) = year_after(toks, j, today);
+            let d = resolve_day(today, year, month, value)?;
+            return with_last(day(d), last);
+        }
+        if ordinal {
+            // `on the 3rd`: this month's, or last month's when it is still to come.
+            let this = today.with_day(value);
+            let d = match this {
+                Some(d) if d <= today => d,
+                _ => today.checked_sub_months(Months::new(1))?.with_day(value)?,
+            };
+            return with_last(day(d), i);
+        }
+    }
+    // `2 days ago`
+    if let Some(unit) = toks.get(i + 1).and_then(Tok::unit) {
+        if toks.get(i + 2).is_some_and(|n| n.has(Role::Ago)) {
+            return with_last(day(ago(today, value, unit)?), i + 2);
+        }
+    }
+    // `in 2025`
+    if (1970..=2100).contains(&value) && i > 0 && toks[i - 1].has(Role::In) {
+        let y = i32::try_from(value).ok()?;
+        let r = DateRange::new(
+            NaiveDate::from_ymd_opt(y, 1, 1)?,
+            NaiveDate::from_ymd_opt(y, 12, 31)?,
+        );
+        return Some((i, None, Some(r)));
+    }
+    None
+}
+
+/// `Nov 20`, `november 20th 2025`, or the month alone (`october`, `october 2025`).
+fn month_at(toks: &[Tok], i: usize, month: u32, today: NaiveDate) -> Option<Match> {
+    if let Some(n) = toks.get(i + 1) {
+        let ordinal_or_plain =
+            n.t.suffix.is_empty() || matches!(n.t.suffix.as_str(), "st" | "nd" | "rd" | "th");
+        if n.t.kind == Kind::Number
+            && ordinal_or_plain
+            && n.t.norm.bytes().all(|b| b.is_ascii_digit())
+        {
+            if let Ok(d) = n.t.norm.parse::<u32>() {
+                if (1..=31).contains(&d) {
+                    let (year, last) = year_after(toks, i + 1, today);
+                    return with_last(day(resolve_day(today, year, month, d)?), last);
+                }
+            }
+        }
+    }
+    let (year, last) = year_after(toks, i, today);
+    let year = year.unwrap_or(if month <= today.month() {
+        today.year()
+    } else {
+        today.year() - 1
+    });
+    let from = NaiveDate::from_ymd_opt(year, month, 1)?;
+    Some((last, None, Some(DateRange::month_of(from))))
+}
+
+/// A four-digit year right after token `i`, if any, and the last token used.
+fn year_after(toks: &[Tok], i: usize, _today: NaiveDate) -> (Option<i32>, usize) {
+    match toks.get(i + 1) {
+        Some(n) if n.t.kind == Kind::Number && n.t.suffix.is_empty() && n.t.norm.len() == 4 => {
+            match n.t.norm.parse::<i32>() {
+                Ok(y) if (1970..=2100).contains(&y) => (Some(y), i + 1),
+                _ => (None, i),
+            }
+        }
+        _ => (None, i),
+    }
+}
+
+/// A day of a month; without a year, the latest such day that is not in the future.
+fn resolve_day(today: NaiveDate, year: Option<i32>, month: u32, d: u32) -> Option<NaiveDate> {
+    match year {
+        Some(y) => NaiveDate::from_ymd_opt(y, month, d),
+        None => {
+            let this = NaiveDate::from_ymd_opt(today.year(), month, d);
+            match this {
+                Some(x) if x <= today => Some(x),
+                _ => NaiveDate::from_ymd_opt(today.year() - 1, month, d),
+            }
+        }
+    }
+}
+
+/// `11/20`, `20/11`, `11/20/2026`, `20/11/26`.
+fn slash_date(norm: &str, month_first: bool, today: NaiveDate) -> Option<NaiveDate> {
+    let parts: Vec<u32> = norm
+        .split('/')
+        .map(|p| p.parse().ok())
+        .collect::<Option<Vec<u32>>>()?;
+    let (a, b) = (*parts.first()?, *parts.get(1)?);
+    let (month, d) = if month_first && a <= 12 && b <= 31 {
+        (a, b)
+    } else if b <= 12 && a <= 31 {
+        (b, a)
+    } else if a <= 12 {
+        (a, b)
+    } else {
+        return None;
+    };
+    let year = match parts.get(2) {
+        None => None,
+        Some(y) if *y < 100 => Some(2000 + i32::try_from(*y).ok()?),
+        Some(y) => Some(i32::try_from(*y).ok()?),
+    };
+    if parts.len() > 3 {
+        return None;
+    }
+    resolve_day(today, year, month, d)
+}
+
+/// A count at token `i`: digits, a number word, or an article (`a week`). Returns the count and
+/// the index after it.
+fn count_at(toks: &[Tok], i: usize) -> Option<(u32, usize)> {
+    let t = toks.get(i)?;
+    if t.t.kind == Kind::Number && t.t.suffix.is_empty() {
+        return Some((t.t.norm.parse().ok()?, i + 1));
+    }
+    if let Some(n) = t.number_word() {
+        return Some((n, i + 1));
+    }
+    if t.has(Role::Article) {
+        return Some((1, i + 1));
+    }
+    None
+}
+
+fn ago(today: NaiveDate, n: u32, unit: Unit) -> Option<NaiveDate> {
+    match unit {
+        Unit::Day => today.checked_sub_days(Days::new(u64::from(n))),
+        Unit::Week => today.checked_sub_days(Days::new(u64::from(n) * 7)),
+        Unit::Month => today.checked_sub_months(Months::new(n)),
+        Unit::Year => today.checked_sub_months(Months::new(n.checked_mul(12)?)),
+    }
+}
+
+fn last_n(today: NaiveDate, n: u32, unit: Unit) -> Option<DateRange> {
+    let n = n.max(1);
+    let from = match unit {
+        Unit::Day => today.checked_sub_days(Days::new(u64::from(n - 1)))?,
+        _ => ago(today, n, unit)?.succ_opt()?,
+    };
+    Some(DateRange::new(from, today))
+}
+
+fn relative_unit(today: NaiveDate, unit: Unit, previous: bool) -> Option<DateRange> {
+    Some(match (unit, previous) {
+        (Unit::Day, false) => DateRange::day(today),
+        (Unit::Day, true) => DateRange::day(today.pred_opt()?),
+        (Unit::Week, false) => DateRange::week_of(today),
+        (Unit::Week, true) => DateRange::week_of(today.checked_sub_days(Days::new(7))?),
+        (Unit::Month, false) => DateRange::month_of(today),
+        (Unit::Month, true) => DateRange::month_of(today.checked_sub_months(Months::new(1))?),
+        (Unit::Year, false) => DateRange::year_of(today),
+        (Unit::Year, true) => DateRange::year_of(today.checked_sub_months(Months::new(12))?),
+    })
+}
+
+/// The latest `wd` on or before today (`on monday`).
+fn recent_weekday(today: NaiveDate, wd: Weekday) -> NaiveDate {
+    let back = (7 + today.weekday().num_days_from_monday() - wd.num_days_from_monday()) % 7;
+    today - chrono::Duration::days(i64::from(back))
+}
+
+/// The latest `wd` strictly before today (`last friday`).
+fn previous_weekday(today: NaiveDate, wd: Weekday) -> NaiveDate {
+    let d = recent_weekday(today, wd);
+    if d == today {
+        today - chrono::Duration::days(7)
+    } else {
+        d
+    }
+}
+
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// Saturday and Sunday of this week's weekend, or of the last one that has fully begun
+/// before this week.
+fn weekend(today: NaiveDate, last: bool) -> (NaiveDate, NaiveDate) {
+    let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let sat = if last {
+        monday - chrono::Duration::days(2)
+    } else {
+        monday + chrono::Duration::days(5)
+    };
+    (sat, sat + chrono::Duration::days(1))
+}
+
+/// `from X to Y`, `between X and Y`, `X - Y`, `since X`.
+fn join_ranges(toks: &mut [Tok], found: &mut Vec<Mention>, today: NaiveDate) {
+    let mut k = 0;
+    while k + 1 < found.len() {
+        let (a, b) = (found[k], found[k + 1]);
+        let between = &toks[a.last + 1..b.first];
+        let joined = !between.is_empty()
+            && between.len() <= 2
+            && between
+                .iter()
+                .all(|t| t.has(Role::RangeTo) || t.t.norm == "-" || t.has(Role::On));
+        if let (true, Some(ra), Some(rb)) = (joined, a.range, b.range) {
+            let mut first = a.first;
+            if first > 0 && toks[first - 1].has(Role::RangeFrom) {
+                first -= 1;
+            }
+            for t in &mut toks[first..=b.last] {
+                t.used = true;
+            }
+            found[k] = Mention {
+                first,
+                last: b.last,
+                day: None,
+                range: Some(DateRange::new(ra.from, rb.to)),
+            };
+            found.remove(k + 1);
+        } else {
+            k += 1;
+        }
+    }
+    for m in found.iter_mut() {
+        if m.first > 0 && toks[m.first - 1].has(Role::Since) {
+            if let Some(r) = m.range {
+                m.first -= 1;
+                toks[m.first].used = true;
+                m.range = Some(DateRange::new(r.from, today.max(r.from)));
+                m.day = None;
+            }
+        } else if m.first > 0 && toks[m.first - 1].has(Role::RangeFrom) && m.range.is_some() {
+            m.first -= 1;
+            toks[m.first].used = true;
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Splits a message into tokens: words, numbers (with their separators and suffix letters),
+//! currency symbols, hashtags, a leading slash command and item separators. Offsets point into
+//! the original text, so notes keep the user's own spelling.
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Letters (any script), lower-cased and accent-folded in `norm`.
+    Word,
+    /// Digits with inner `.` `,` `:` `/` `-`; `suffix` holds letters glued after them.
+    Number,
+    /// A currency sign such as `$`, `€`, `R$`.
+    Symbol,
+    /// `#food`; `norm` holds the word without `#`.
+    Hashtag,
+    /// A leading `/add`; `norm` holds the command name without `/` or `@bot`.
+    Command,
+    /// An item separator: `,` `;` `+` `&` or a line break.
+    Sep,
+    /// `%` glued to a number, `?`, or other punctuation worth keeping.
+    Punct,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Token {
+    pub kind: Kind,
+    /// Byte range in the original text.
+    pub start: usize,
+    pub end: usize,
+    /// Normalised text: lower case, accents folded (words); the digits part (numbers).
+    pub norm: String,
+    /// Letters glued to a number (`k` in `1.5k`, `pm` in `7pm`), lower case.
+    pub suffix: String,
+}
+
+const SYMBOLS: &[char] = &[
+    '$', '€', '£', '₹', '¥', '₩', '₽', '₺', '₱', '฿', '₫', '₦', '₪', '₴', '₡', '₲', '₵', '₸', '₼',
+    '₾',
+];
+
+/// Letters that form a currency sign together with a following `$` (`R$`, `US$`).
+const DOLLAR_PREFIXES: &[&str] = &["us", "r", "a", "au", "c", "ca", "hk", "s", "nz", "mx", "nt"];
+
+pub(crate) fn is_symbol(c: char) -> bool {
+    SYMBOLS.contains(&c)
+}
+
+/// Lower-cases and folds the accents of Latin letters, so `Gasté` matches `gaste`.
+pub(crate) fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        for l in c.to_lowercase() {
+            out.push(match l {
+                'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+                'é' | 'è' | 'ê' | 'ë' => 'e',
+                'í' | 'ì' | 'î' | 'ï' => 'i',
+                'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+                'ú' | 'ù' | 'û' | 'ü' => 'u',
+                'ñ' => 'n',
+                'ç' => 'c',
+                '’' | '‘' => '\'',
+                other => other,
+            });
+        }
+    }
+    out
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphabetic() || c == '\'' || c == '’'
+}
+
+/// Tokenises `text`. Never fails; characters it has no use for are skipped.
+pub(crate) fn lex(text: &str) -> Vec<Token> {
+    let mut tokens: Vec<Token> = Vec::with_capacity(12);
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let n = chars.len();
+    let at = |i: usize| chars.get(i).map(|&(_, c)| c);
+    let offset = |i: usize| chars.get(i).map_or(text.len(), |&(o, _)| o);
+    let mut i = 0;
+    let mut spaced = true;
+    while i < n {
+        let c = chars[i].1;
+        if c == '\n' || c == '\r' {
+            push(
+                &mut tokens,
+                Kind::Sep,
+                offset(i),
+                offset(i + 1),
+                "\n".into());
+            i += 1;
+            spaced = true;
+            continue;
+        }
+        if c.is_whitespace() || c.is_control() {
+            i += 1;
+            spaced = true;
+            continue;
+        }
+        let start = i;
+        if c == '/' && tokens.is_empty() && at(i + 1).is_some_and(|d| d.is_ascii_alphabetic()) {
+            i += 1;
+            while at(i).is_some_and(|d| d.is_ascii_alphanumeric() || d == '_') {
+                i += 1;
+            }
+            let name = text[offset(start + 1)..offset(i)].to_ascii_lowercase();
+            // `/add@ExpenseBot`: the bot's own name is not part of the command.
+            if at(i) == Some('@') {
+                i += 1;
+                while at(i).is_some_and(|d| d.is_ascii_alphanumeric() || d == '_') {
+                    i += 1;
+                }
+            }
+            push(
+                &mut tokens,
+                Kind::Command,
+                offset(start),
+                offset(i),
+                name);
+        } else if c.is_ascii_digit()
+            || (c == '-' && spaced && at(i + 1).is_some_and(|d| d.is_ascii_digit()))
+            || ((c == '.' || c == ',') && spaced && at(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            i += 1;
+            while let Some(d) = at(i) {
+                let inner = matches!(d, '.' | ',' | ':' | '/' | '-')
+                    && at(i + 1).is_some_and(|e| e.is_ascii_digit());
+                if d.is_ascii_digit() || inner {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            let digits_end = i;
+            while at(i).is_some_and(|d| d.is_alphabetic()) {
+                i += 1;
+            }
+            let mut norm = text[offset(start)..offset(digits_end)].to_owned();
+            if norm.starts_with('.') || norm.starts_with(',') {
+                norm.insert(0, '0');
+            }
+            let suffix = fold(&text[offset(digits_end)..offset(i)]);
+            tokens.push(Token {
+                kind: Kind::Number,
+                start: offset(start),
+                end: offset(i),
+                norm,
+                suffix,
+            });
+        } else if c == '#' && at(i + 1).is_some_and(char::is_alphanumeric) {
+            i += 1;
+            while at(i).is_some_and(|d| d.is_alphanumeric() || d == '_' || d == '-') {
+                i += 1;
+            }
+            let norm = fold(&text[offset(start + 1)..offset(i)]);
+            push(
+                &mut tokens,
+                Kind::Hashtag,
+                offset(start),
+                offset(i),
+                norm);
+        } else if is_word_char(c) && c != '\'' && c != '’' {
+            while at(i).is_some_and(is_word_char) {
+                i += 1;
+            }
+            let word = fold(&text[offset(start)..offset(i)]);
+            let word = word.trim_end_matches('\'').to_owned();
+            if at(i) == Some('$') && DOLLAR_PREFIXES.contains(&word.as_str()) {
+                i += 1;
+                push(
+                    &mut tokens,
+                    Kind::Symbol,
+                    offset(start),
+                    offset(i),
+                    format!("{word}$"));
+            } else {
+                push(
+                    &mut tokens,
+                    Kind::Word,
+                    offset(start),
+                    offset(i),
+                    word);
+            }
+        } else if is_symbol(c) {
+            i += 1;
+            push(
+                &mut tokens,
+                Kind::Symbol,
+                offset(start),
+                offset(i),
+                c.to_string());
+        } else if matches!(c, ',' | ';' | '+' | '&') {
+            i += 1;
+            push(
+                &mut tokens,
+                Kind::Sep,
+                offset(start),
+                offset(i),
+                c.to_string());
+        } else if c == '@' {
+            // `3 beers @ 6`: an at-sign before a number means "at".
+            i += 1;
+            while at(i).is_some_and(|d| d.is_alphanumeric() || d == '_') {
+                i += 1;
+            }
+            if i == start + 1 {
+                push(
+                    &mut tokens,
+                    Kind::Word,
+                    offset(start),
+                    offset(i),
+                    "@".into());
+            }
+        } else if matches!(c, '%' | '?' | '-' | '–' | '—' | '.' | '!' | ':') {
+            i += 1;
+            let norm = if c == '–' || c == '—' {
+                "-".to_owned()
+            } else {
+                c.to_string()
+            };
+            push(
+                &mut tokens,
+                Kind::Punct,
+                offset(start),
+                offset(i),
+                norm);
+        } else {
+            i += 1;
+        }
+        spaced = false;
+        // Letters right after a symbol or digits start a new token without a space.
+        if at(i).is_some_and(char::is_whitespace) {
+            spaced = true;
+        }
+    }
+    tokens
+}
+
+fn push(tokens: &mut Vec<Token>, kind: Kind, start: usize, end: usize, norm: String) {
+    tokens.push(Token {
+        kind,
+        start,
+        end,
+        norm,
+        suffix: String::new(),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(Kind, String, String)> {
+        lex(text)
+            .into_iter()
+            .map(|t| (t.kind, t.norm, t.suffix))
+            .collect()
+    }
+
+    #[test]
+    fn numbers_keep_separators_and_suffixes() {
+        let toks = kinds("paid €1.200,50 for 1.5k 7:30pm 11/20 20th");
+        let nums: Vec<_> = toks
+            .iter()
+            .filter(|t| t.0 == Kind::Number)
+            .map(|t| (t.1.as_str(), t.2.as_str()))
+            .collect();
+        assert_eq!(
+            nums,
+            vec![
+                ("1.200,50", ""),
+                ("1.5", "k"),
+                ("7:30", "pm"),
+                ("11/20", ""),
+                ("20", "th")
+            ]
+        );
+        assert!(toks.iter().any(|t| t.0 == Kind::Symbol && t.1 == "€"));
+    }
+
+    #[test]
+    fn commands_hashtags_and_symbols() {
+        let toks = kinds("/add@ExpenseBot 5.50 coffee #Food R$10 12$");
+        assert_eq!(toks[0], (Kind::Command, "add".into(), String::new()));
+        assert!(toks.contains(&(Kind::Hashtag, "food".into(), String::new())));
+        assert!(toks.contains(&(Kind::Symbol, "r$".into(), String::new())));
+        assert!(toks.contains(&(Kind::Symbol, "$".into(), String::new())));
+    }
+
+    #[test]
+    fn accents_fold_and_commas_separate_items() {
+        let toks = kinds("Gasté 12 en almuerzo, café 3");
+        assert_eq!(toks[0].1, "gaste");
+        assert!(toks.iter().any(|t| t.0 == Kind::Sep));
+        assert!(toks.iter().any(|t| t.1 == "cafe"));
+    }
+
+    #[test]
+    fn hostile_text_does_not_panic() {
+        for text in [
+            "",
+            "\u{0}\u{1}\u{7f}",
+            "🙂🙂🙂",
+            "שלום 12",
+            "مرحبا ١٢",
+            "....,,,,",
+            "-",
+            "/",
+            "#",
+            "@",
+            "$$$",
+            "1..2,,3",
+        ] {
+            let _ = lex(text);
+        }
+    }
+}

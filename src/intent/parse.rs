@@ -1,0 +1,827 @@
+//! From tokens to an [`Intent`]: mark dates, read amounts, look for the words that say what
+//! the message wants, then build the items with their category and note. Pure and total.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, Weekday};
+use rust_decimal::Decimal;
+
+use super::catalogue::{Lexicon, Role, Unit};
+use super::dates;
+use super::lexer::{self, Kind, Token};
+use super::numbers::{WordNumber, glued_scale, parse_digits};
+use super::{DeleteTarget, Intent, Item, LimitDraft, Query};
+use crate::domain::{Category, Currency, DEFAULT_CATEGORIES, DateRange, LimitPeriod};
+
+/// A token with what the catalogue says about it.
+#[derive(Debug)]
+pub(crate) struct Tok {
+    pub t: Token,
+    /// Roles of the phrases starting here, with the phrase length in tokens.
+    pub roles: Vec<(Role, usize)>,
+    /// Already taken by a date, an amount, a currency or a command word.
+    pub used: bool,
+}
+
+impl Tok {
+    pub(crate) fn has(&self, role: Role) -> bool {
+        self.roles.iter().any(|(r, _)| *r == role)
+    }
+
+    pub(crate) fn len_of(&self, role: Role) -> Option<usize> {
+        self.roles.iter().find(|(r, _)| *r == role).map(|(_, l)| *l)
+    }
+
+    fn find<T>(&self, f: impl Fn(Role) -> Option<T>) -> Option<T> {
+        self.roles
+            .iter()
+            .filter(|(_, l)| *l == 1)
+            .find_map(|(r, _)| f(*r))
+    }
+
+    pub(crate) fn unit(&self) -> Option<Unit> {
+        self.find(|r| if let Role::Unit(u) = r { Some(u) } else { None })
+    }
+
+    pub(crate) fn month(&self) -> Option<u32> {
+        self.find(|r| {
+            if let Role::Month(m) = r {
+                Some(u32::from(m))
+            } else {
+                None
+            }
+        })
+    }
+
+    pub(crate) fn weekday(&self) -> Option<Weekday> {
+        self.find(|r| {
+            if let Role::Weekday(d) = r {
+                Weekday::try_from(d).ok()
+            } else {
+                None
+            }
+        })
+    }
+
+    pub(crate) fn number_word(&self) -> Option<u32> {
+        self.find(|r| {
+            if let Role::NumberWord(n) = r {
+                Some(n)
+            } else {
+                None
+            }
+        })
+    }
+
+    fn currency(&self) -> Option<Currency> {
+        self.find(|r| {
+            if let Role::Currency(c) = r {
+                Some(c)
+            } else {
+                None
+            }
+        })
+    }
+
+    fn scale(&self) -> Option<Decimal> {
+        self.find(|r| match r {
+            Role::Scale(s) | Role::Fraction(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    fn is_filler(&self) -> bool {
+        matches!(self.t.kind, Kind::Sep | Kind::Punct)
+            || self.roles.iter().any(|(r, l)| {
+                *l == 1
+                    && matches!(
+                        r,
+                        Role::Stop
+                            | Role::PriceAt
+                            | Role::Pronoun
+                            | Role::RangeTo
+                            | Role::On
+                            | Role::In
+                            | Role::Each
+                            | Role::NumberJoin
+                            | Role::Article
+                    )
+            })
+    }
+}
+
+/// Language-neutral lookups from `common.toml`.
+#[derive(Debug, Default)]
+pub(crate) struct Common {
+    pub symbols: HashMap<String, Currency>,
+    pub iso: HashSet<String>,
+}
+
+/// Which intent a slash command fixes before the words are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Forced {
+    Expense,
+    Income,
+    Limit,
+    Summary,
+    List,
+}
+
+fn annotate(tokens: Vec<Token>, lex: &Lexicon, common: &Common, text: &str) -> Vec<Tok> {
+    let norms: Vec<String> = tokens
+        .iter()
+        .map(|t| {
+            if t.kind == Kind::Number && !t.suffix.is_empty() {
+                format!("{}{}", t.norm, t.suffix)
+            } else {
+                t.norm.clone()
+            }
+        })
+        .collect();
+    let mut out: Vec<Tok> = Vec::with_capacity(tokens.len());
+    for (i, t) in tokens.into_iter().enumerate() {
+        let mut roles = Vec::new();
+        match t.kind {
+            Kind::Word | Kind::Hashtag | Kind::Punct => {
+                if let Some(entries) = lex.phrases.get(&norms[i]) {
+                    for (rest, role) in entries {
+                        let fits = rest.len() + i < norms.len()
+                            && rest.iter().zip(&norms[i + 1..]).all(|(a, b)| a == b);
+                        if rest.is_empty() || fits {
+                            roles.push((*role, rest.len() + 1));
+                        }
+                    }
+                }
+                if t.kind == Kind::Word {
+                    let raw = &text[t.start..t.end];
+                    if raw.len() == 3
+                        && raw.bytes().all(|b| b.is_ascii_uppercase())
+                        && common.iso.contains(raw)
+                    {
+                        if let Some(c) = Currency::parse(raw) {
+                            roles.push((Role::Currency(c), 1));
+                        }
+                    }
+                }
+                if roles.is_empty() && t.kind != Kind::Punct {
+                    if let Some(role) = category_fallback(&t.norm, lex) {
+                        roles.push((role, 1));
+                    }
+                }
+            }
+            Kind::Symbol => {
+                if let Some(c) = common.symbols.get(&t.norm) {
+                    roles.push((Role::Currency(*c), 1));
+                }
+            }
+            _ => {}
+        }
+        out.push(Tok {
+            t,
+            roles,
+            used: false,
+        });
+    }
+    out
+}
+
+/// Plurals and small typos of category words: `coffees`, `coffe`, `grocerys`.
+fn category_fallback(word: &str, lex: &Lexicon) -> Option<Role> {
+    let is_category = |r: &Role| {
+        matches!(
+            r,
+            Role::CategoryName(_) | Role::CategoryKeyword(_) | Role::Merchant(_)
+        )
+    };
+    let single = |w: &str| -> Option<Role> {
+        lex.phrases
+            .get(w)?
+            .iter()
+            .find(|(rest, r)| rest.is_empty() && is_category(r))
+            .map(|(_, r)| *r)
+    };
+    let n = word.chars().count();
+    if n >= 3 {
+        if let Some(stem) = word.strip_suffix("ies") {
+            if let Some(r) = single(&format!("{stem}y")) {
+                return Some(r);
+            }
+        }
+        for suffix in ["es", "s"] {
+            if let Some(r) = word.strip_suffix(suffix).and_then(single) {
+                return Some(r);
+            }
+        }
+    }
+    if n < 4 || !word.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    let max = if n >= 8 { 2 } else { 1 };
+    lex.fuzzy
+        .iter()
+        .filter(|(w, _)| w.len().abs_diff(word.len()) <= max)
+        .find(|(w, _)| {
+            w.starts_with(|c: char| word.starts_with(c)) && edit_distance(w, word, max) <= max
+        })
+        .map(|(_, r)| *r)
+}
+
+/// Optimal string alignment distance, giving up early past `max`.
+fn edit_distance(a: &str, b: &str, max: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev2: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        let mut best = cur[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(prev2[j - 2] + 1);
+            }
+            best = best.min(cur[j]);
+        }
+        if best > max {
+            return best;
+        }
+        prev2 = std::mem::replace(&mut prev, cur);
+    }
+    prev[b.len()]
+}
+
+/// An amount found in the text.
+#[derive(Debug, Clone)]
+struct Amount {
+    first: usize,
+    last: usize,
+    value: Decimal,
+    currency: Option<Currency>,
+    /// The currency came from a word or code, not from an ambiguous sign like `$`.
+    strong: bool,
+    /// `2 coffees`: a small count right before a noun.
+    quantity: bool,
+    /// `6 each`, `at 6`: a unit price.
+    unit_price: bool,
+}
+
+fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        if toks[i].used {
+            i += 1;
+            continue;
+        }
+        let Some((mut value, mut last, mut currency, mut strong, glued_x)) =
+            read_number(toks, i, lex)
+        else {
+            i += 1;
+            continue;
+        };
+        // `20%` is not money.
+        if toks.get(last + 1).is_some_and(|n| n.t.norm == "%") {
+            for t in &mut toks[i..=last + 1] {
+                t.used = true;
+            }
+            i = last + 2;
+            continue;
+        }
+        // Scale and fraction words: `2 grand`, `1 lakh`, `ten cents`.
+        while let Some(s) = toks.get(last + 1).filter(|n| !n.used).and_then(Tok::scale) {
+            value *= s;
+            last += 1;
+        }
+        let mut first = i;
+        if currency.is_none() {
+            if let Some(c) = toks
+                .get(last + 1)
+                .filter(|n| !n.used)
+                .and_then(Tok::currency)
+            {
+                strong = toks[last + 1].t.kind != Kind::Symbol;
+                currency = Some(c);
+                last += 1;
+            } else if i > 0 && !toks[i - 1].used {
+                if let Some(c) = toks[i - 1].currency() {
+                    strong = toks[i - 1].t.kind != Kind::Symbol;
+                    currency = Some(c);
+                    first = i - 1;
+                }
+            }
+        }
+        // `$12 usd`: a code after a sign settles it.
+        if currency.is_some() && !strong {
+            if let Some(c) = toks
+                .get(last + 1)
+                .filter(|n| !n.used && n.t.kind == Kind::Word)
+                .and_then(Tok::currency)
+            {
+                currency = Some(c);
+                strong = true;
+                last += 1;
+            }
+        }
+        let mut unit_price = false;
+        if let Some(n) = toks.get(last + 1).filter(|n| !n.used && n.has(Role::Each)) {
+            let _ = n;
+            unit_price = true;
+            last += 1;
+        }
+        if first > 0
+            && !toks[first - 1].used
+            && toks[first - 1].has(Role::PriceAt)
+            && toks[first - 1].t.norm != "for"
+        {
+            unit_price = true;
+        }
+        let next_is_noun = toks.get(last + 1).is_some_and(|n| {
+            !n.used
+                && n.t.kind == Kind::Word
+                && !n.is_filler()
+                && n.currency().is_none()
+                && n.scale().is_none()
+                && !n.has(Role::Each)
+        });
+        let quantity = currency.is_none()
+            && !unit_price
+            && value.fract().is_zero()
+            && value > Decimal::ZERO
+            && value < Decimal::from(100)
+            && (next_is_noun || glued_x);
+        for t in &mut toks[first..=last] {
+            t.used = true;
+        }
+        found.push(Amount {
+            first,
+            last,
+            value,
+            currency,
+            strong,
+            quantity,
+            unit_price,
+        });
+        i = last + 1;
+    }
+    found
+}
+
+/// Reads digits (with glued letters) or number words at `i`.
+fn read_number(
+    toks: &[Tok],
+    i: usize,
+    lex: &Lexicon,
+) -> Option<(Decimal, usize, Option<Currency>, bool, bool)> {
+    let t = &toks[i];
+    if t.t.kind == Kind::Number {
+        let mut value = parse_digits(&t.t.norm, lex.dot_thousands)?;
+        let mut currency = None;
+        let mut glued_x = false;
+        let suffix = t.t.suffix.as_str();
+        if !suffix.is_empty() {
+            if let Some(s) = glued_scale(suffix) {
+                value *= s;
+            } else if suffix == "x" {
+                glued_x = true;
+            } else if let Some(entries) = lex.phrases.get(suffix) {
+                for (rest, role) in entries {
+                    match role {
+                        Role::Currency(c) if rest.is_empty() => currency = Some(*c),
+                        Role::Scale(s) | Role::Fraction(s) if rest.is_empty() => value *= *s,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        return Some((value, i, currency, currency.is_some(), glued_x));
+    }
+    if t.t.kind != Kind::Word {
+        return None;
+    }
+    let mut n = WordNumber::default();
+    let mut j = i;
+    let mut last = None;
+    while let Some(w) = toks.get(j).filter(|w| !w.used) {
+        if let Some(v) = w.number_word() {
+            n.add(v);
+        } else if let Some(s) = w.find(|r| {
+            if let Role::Scale(s) = r {
+                Some(s)
+            } else {
+                None
+            }
+        }) {
+            if !n.any && j == i {
+                return None;
+            }
+            n.scale(s);
+        } else if w.has(Role::Article)
+            && j == i
+            && toks.get(j + 1).is_some_and(|x| x.scale().is_some())
+        {
+            n.add(1);
+        } else if w.has(Role::NumberJoin)
+            && n.any
+            && toks.get(j + 1).is_some_and(|x| x.number_word().is_some())
+            && last.is_some()
+        {
+            // `one hundred and five`
+        } else {
+            break;
+        }
+        last = Some(j);
+        j += 1;
+    }
+    let last = last?;
+    if !n.any {
+        return None;
+    }
+    Some((n.value(), last, None, false, false))
+}
+
+/// What the amount of one item is, from the numbers found in its words.
+fn choose(amounts: &[&Amount]) -> (Option<Decimal>, Option<Currency>, Vec<Decimal>) {
+    if let Some(unit) = amounts.iter().find(|a| a.unit_price) {
+        let count = amounts
+            .iter()
+            .find(|a| a.quantity)
+            .map_or(Decimal::ONE, |q| q.value);
+        return (Some(unit.value * count), unit.currency, Vec::new());
+    }
+    let pick = |a: &Amount| (Some(a.value), a.currency, Vec::new());
+    match amounts {
+        [] => return (None, None, Vec::new()),
+        [one] => return pick(one),
+        _ => {}
+    }
+    let with_currency: Vec<&&Amount> = amounts.iter().filter(|a| a.currency.is_some()).collect();
+    if let [one] = with_currency.as_slice() {
+        return pick(one);
+    }
+    let prices: Vec<&&Amount> = amounts.iter().filter(|a| !a.quantity).collect();
+    if let [one] = prices.as_slice() {
+        return pick(one);
+    }
+    (None, None, amounts.iter().map(|a| a.value).collect())
+}
+
+/// Finds a category in tokens `range`: a hashtag, then a category's own name, then a thing that
+/// belongs to one, then a merchant.
+fn category_in(
+    toks: &[Tok],
+    range: std::ops::Range<usize>,
+) -> (Option<Category>, Option<usize>, u8) {
+    let mut best: Option<(u8, Category, usize)> = None;
+    for i in range {
+        let t = &toks[i];
+        if t.used && t.t.kind != Kind::Hashtag {
+            continue;
+        }
+        for (role, _) in &t.roles {
+            let (rank, idx) = match role {
+                Role::CategoryName(c) => (if t.t.kind == Kind::Hashtag { 4 } else { 3 }, *c),
+                Role::CategoryKeyword(c) => (if t.t.kind == Kind::Hashtag { 4 } else { 2 }, *c),
+                Role::Merchant(c) => (if t.t.kind == Kind::Hashtag { 4 } else { 1 }, *c),
+                _ => continue,
+            };
+            let Some(cat) = DEFAULT_CATEGORIES
+                .get(usize::from(idx))
+                .and_then(|n| Category::parse(n))
+            else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
+                best = Some((rank, cat, i));
+            }
+        }
+        if t.t.kind == Kind::Hashtag
+            && t.roles.is_empty()
+            && best.as_ref().is_none_or(|(r, _, _)| *r < 4)
+        {
+            if let Some(cat) =
+                Category::parse(&t.t.norm).filter(|_| !t.t.norm.bytes().all(|b| b.is_ascii_digit()))
+            {
+                best = Some((4, cat, i));
+            }
+        }
+    }
+    match best {
+        Some((rank, cat, i)) => (Some(cat), Some(i), rank),
+        None => (None, None, 0),
+    }
+}
+
+/// The words left over in tokens `range`, as the user wrote them, without filler at the edges.
+fn note_in(
+    toks: &[Tok],
+    range: std::ops::Range<usize>,
+    text: &str,
+    skip: &[usize],
+) -> Option<String> {
+    let keep: Vec<usize> = range
+        .filter(|&i| {
+            !toks[i].used
+                && !skip.contains(&i)
+                && !matches!(toks[i].t.kind, Kind::Sep | Kind::Command)
+        })
+        .collect();
+    let first = keep.iter().position(|&i| !toks[i].is_filler())?;
+    let last = keep.iter().rposition(|&i| !toks[i].is_filler())?;
+    let keep = &keep[first..=last];
+    let mut note = String::new();
+    let mut run_start = keep[0];
+    for (k, &i) in keep.iter().enumerate() {
+        let run_ends = keep.get(k + 1).is_none_or(|&next| next != i + 1);
+        if run_ends {
+            if !note.is_empty() {
+                note.push(' ');
+            }
+            note.push_str(text[toks[run_start].t.start..toks[i].t.end].trim());
+            if let Some(&next) = keep.get(k + 1) {
+                run_start = next;
+            }
+        }
+    }
+    let note = note.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | '.' | '!' | '?' | ':' | ';' | '-')
+    });
+    (!note.is_empty()).then(|| note.to_owned())
+}
+
+/// Where the item separators are: commas, line breaks, `and`.
+fn segments(toks: &[Tok]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        let splits = !t.used
+            && (t.t.kind == Kind::Sep || (t.has(Role::NumberJoin) && t.t.kind == Kind::Word));
+        if splits {
+            out.push(start..i);
+            start = i + 1;
+        }
+    }
+    out.push(start..toks.len());
+    out
+}
+
+fn mark(toks: &mut [Tok], pred: impl Fn(&Tok) -> bool) -> bool {
+    let mut any = false;
+    for t in toks.iter_mut().filter(|t| !t.used) {
+        if pred(t) {
+            t.used = true;
+            any = true;
+        }
+    }
+    any
+}
+
+fn any(toks: &[Tok], role: Role) -> bool {
+    toks.iter().any(|t| !t.used && t.has(role))
+}
+
+/// Parses a message in one language. `forced` comes from a slash command.
+pub(crate) fn parse(
+    text: &str,
+    lex: &Lexicon,
+    common: &Common,
+    today: NaiveDate,
+    forced: Option<Forced>,
+) -> Intent {
+    let mut toks = annotate(lexer::lex(text), lex, common, text);
+    let mentions = dates::scan(&mut toks, lex, today);
+    let day = mentions.iter().find_map(|m| m.day);
+    let range = mentions.iter().find_map(|m| m.range);
+    let amounts = find_amounts(&mut toks, lex);
+    let content_words = toks.iter().filter(|t| !t.used && !t.is_filler()).count();
+
+    let summary = any(&toks, Role::Summary);
+    let list = any(&toks, Role::List);
+    let question = toks.iter().any(|t| t.t.norm == "?");
+    let query = |toks: &[Tok], list: bool| {
+        let (category, _, _) = category_in(toks, 0..toks.len());
+        let range = range.or_else(|| unit_range(toks, today));
+        let q = Query { range, category };
+        if list {
+            Intent::List(q)
+        } else {
+            Intent::Summary(q)
+        }
+    };
+
+    match forced {
+        Some(Forced::Summary) => return query(&toks, false),
+        Some(Forced::List) => return query(&toks, true),
+        Some(Forced::Limit) => return limit(&mut toks, &amounts),
+        Some(Forced::Income) => return income(&mut toks, &amounts, text, day),
+        Some(Forced::Expense) => return expense(&mut toks, &amounts, text, day),
+        None => {}
+    }
+    if amounts.is_empty() && any(&toks, Role::Help) && !any(&toks, Role::ExpenseVerb) {
+        return Intent::Help;
+    }
+    if amounts.is_empty() && any(&toks, Role::Undo) {
+        return Intent::Undo;
+    }
+    if any(&toks, Role::Limit) {
+        if amounts.is_empty() && (summary || list || question) && !any(&toks, Role::LimitRemove) {
+            return query(&toks, false);
+        }
+        return limit(&mut toks, &amounts);
+    }
+    if let Some(first) = toks.iter().position(|t| !t.used && !t.is_filler()) {
+        if toks[first].has(Role::Delete) {
+            return delete(&mut toks, first, &amounts, text);
+        }
+    }
+    if (summary || list) && amounts.is_empty() {
+        return query(&toks, list);
+    }
+    if any(&toks, Role::Income) {
+        return income(&mut toks, &amounts, text, day);
+    }
+    let (category, _, rank) = category_in(&toks, 0..toks.len());
+    let expense_verb = any(&toks, Role::ExpenseVerb);
+    if !amounts.is_empty() {
+        let first_word = toks.iter().find(|t| !t.is_filler() || t.has(Role::Pronoun));
+        if first_word.is_some_and(|t| t.has(Role::Pronoun)) && !expense_verb {
+            return Intent::Unknown;
+        }
+        return expense(&mut toks, &amounts, text, day);
+    }
+    let multi_day = range.is_some_and(|r| r.from != r.to);
+    if range.is_some() && (multi_day || rank == 3) && !expense_verb {
+        return query(&toks, false);
+    }
+    if expense_verb || category.is_some() {
+        return expense(&mut toks, &amounts, text, day);
+    }
+    if range.is_some() && content_words == 0 {
+        return query(&toks, false);
+    }
+    Intent::Unknown
+}
+
+/// `week`, `month` alone (as in `/summary week`): this one.
+fn unit_range(toks: &[Tok], today: NaiveDate) -> Option<DateRange> {
+    let unit = toks.iter().filter(|t| !t.used).find_map(Tok::unit)?;
+    Some(match unit {
+        Unit::Day => DateRange::day(today),
+        Unit::Week => DateRange::week_of(today),
+        Unit::Month => DateRange::month_of(today),
+        Unit::Year => DateRange::year_of(today),
+    })
+}
+
+fn expense(toks: &mut [Tok], amounts: &[Amount], text: &str, date: Option<NaiveDate>) -> Intent {
+    mark(toks, |t| t.has(Role::ExpenseVerb));
+    let segs = segments(toks);
+    let with_amount: Vec<&std::ops::Range<usize>> = segs
+        .iter()
+        .filter(|s| {
+            amounts
+                .iter()
+                .any(|a| s.contains(&a.first) || s.contains(&a.last))
+        })
+        .collect();
+    let content =
+        |s: &std::ops::Range<usize>| toks[s.clone()].iter().any(|t| !t.used && !t.is_filler());
+    let every_content_has_amount = segs
+        .iter()
+        .filter(|s| content(s))
+        .all(|s| with_amount.contains(&s));
+    if with_amount.len() >= 2 && every_content_has_amount {
+        let items = with_amount
+            .iter()
+            .map(|s| item(toks, amounts, text, (*s).clone()))
+            .collect();
+        return Intent::AddExpense { items, date };
+    }
+    let all = 0..toks.len();
+    Intent::AddExpense {
+        items: vec![item(toks, amounts, text, all)],
+        date,
+    }
+}
+
+fn item(toks: &[Tok], amounts: &[Amount], text: &str, range: std::ops::Range<usize>) -> Item {
+    let mine: Vec<&Amount> = amounts
+        .iter()
+        .filter(|a| range.contains(&a.first) || range.contains(&a.last))
+        .collect();
+    let (amount, mut currency, candidates) = choose(&mine);
+    // A currency word beats an ambiguous sign: `20$ baht sim card` is in baht.
+    let weak = mine.iter().all(|a| !a.strong);
+    let word_currency = toks[range.clone()]
+        .iter()
+        .find(|t| !t.used && t.t.kind == Kind::Word && t.currency().is_some())
+        .and_then(Tok::currency);
+    let mut skip_currency = None;
+    if weak {
+        if let Some(c) = word_currency {
+            currency = Some(c);
+            skip_currency = toks[range.clone()]
+                .iter()
+                .position(|t| !t.used && t.t.kind == Kind::Word && t.currency().is_some())
+                .map(|p| p + range.start);
+        }
+    }
+    let (category, cat_at, _) = category_in(toks, range.clone());
+    let hashtag = cat_at.filter(|&i| toks[i].t.kind == Kind::Hashtag);
+    let skip: Vec<usize> = hashtag.into_iter().chain(skip_currency).collect();
+    let note = note_in(toks, range, text, &skip);
+    Item {
+        amount,
+        currency,
+        category,
+        note,
+        candidates,
+    }
+}
+
+fn income(toks: &mut [Tok], amounts: &[Amount], text: &str, date: Option<NaiveDate>) -> Intent {
+    // Verbs like `got paid` leave the note; nouns like `salary` stay in it.
+    mark(toks, |t| {
+        t.roles.iter().any(|(r, l)| *r == Role::Income && *l > 1) || t.has(Role::ExpenseVerb)
+    });
+    let all = 0..toks.len();
+    let mut it = item(toks, amounts, text, all);
+    it.category = None;
+    Intent::AddIncome { item: it, date }
+}
+
+fn limit(toks: &mut [Tok], amounts: &[Amount]) -> Intent {
+    let refs: Vec<&Amount> = amounts.iter().collect();
+    let (amount, currency, _) = choose(&refs);
+    let period = toks
+        .iter()
+        .find_map(|t| {
+            t.find(|r| {
+                if let Role::LimitPeriod(p) = r {
+                    Some(p)
+                } else {
+                    None
+                }
+            })
+        })
+        .or_else(|| {
+            toks.iter()
+                .filter(|t| !t.used)
+                .find_map(Tok::unit)
+                .map(|u| match u {
+                    Unit::Day => LimitPeriod::Daily,
+                    Unit::Week => LimitPeriod::Weekly,
+                    Unit::Month => LimitPeriod::Monthly,
+                    Unit::Year => LimitPeriod::Yearly,
+                })
+        })
+        .unwrap_or(LimitPeriod::Monthly);
+    let (category, _, _) = category_in(toks, 0..toks.len());
+    let remove =
+        (amount.is_none() && any(toks, Role::LimitRemove)) || amount.is_some_and(|a| a.is_zero());
+    let amount = amount.filter(|a| !a.is_zero());
+    Intent::SetLimit(LimitDraft {
+        amount,
+        currency,
+        period,
+        category,
+        remove,
+    })
+}
+
+fn delete(toks: &mut [Tok], at: usize, amounts: &[Amount], text: &str) -> Intent {
+    toks[at].used = true;
+    if let Some(a) = amounts.first() {
+        if a.value.fract().is_zero() && a.value > Decimal::ZERO {
+            if let Ok(id) = i64::try_from(a.value) {
+                return Intent::Delete(DeleteTarget::Id(id));
+            }
+        }
+    }
+    if let Some(id) = toks
+        .iter()
+        .find(|t| t.t.kind == Kind::Hashtag)
+        .and_then(|t| t.t.norm.parse::<i64>().ok())
+    {
+        return Intent::Delete(DeleteTarget::Id(id));
+    }
+    if any(toks, Role::DeleteLast) {
+        return Intent::Delete(DeleteTarget::Last);
+    }
+    match note_in(toks, 0..toks.len(), text, &[]) {
+        Some(what) => Intent::Delete(DeleteTarget::Matching(what)),
+        None => Intent::Delete(DeleteTarget::Last),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_one_typo() {
+        assert_eq!(edit_distance("coffee", "coffe", 2), 1);
+        assert_eq!(edit_distance("coffee", "cofefe", 2), 1);
+        assert!(edit_distance("coffee", "tea", 1) > 1);
+    }
+}
