@@ -127,9 +127,9 @@ pub enum LedgerError {
     /// The link code is wrong, expired or used; nothing changed.
     #[error("the link code is wrong, expired or already used")]
     InvalidCode,
-    /// The database is down.
+    /// The database is down (the cause is logged where this is made).
     #[error("the database is unavailable")]
-    Unavailable(#[source] StoreError),
+    Unavailable,
     #[error("ledger failure: {0}")]
     Other(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -138,7 +138,10 @@ impl From<StoreError> for LedgerError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => LedgerError::NotFound,
-            e @ StoreError::Unavailable(_) => LedgerError::Unavailable(e),
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                LedgerError::Unavailable
+            }
             e => LedgerError::Other(Box::new(e)),
         }
     }

@@ -35,6 +35,8 @@ pub use rows::{LinkCodeRow, TotalRow};
 /// How long connecting, or waiting for a free connection, may take before the database counts
 /// as unavailable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// SQLite has one writer at a time; a few connections serve concurrent reads under WAL.
+const SQLITE_MAX_CONNECTIONS: u32 = 8;
 /// How long SQLite waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -231,7 +233,10 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                // Every connection to an in-memory database is a database of its own: keep one.
+                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
                 let pool = SqlitePoolOptions::new()
+                    .max_connections(if in_memory { 1 } else { SQLITE_MAX_CONNECTIONS })
                     .acquire_timeout(CONNECT_TIMEOUT)
                     .connect_with(options)
                     .await?;
@@ -827,6 +832,18 @@ mod tests {
         let text = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(text.contains("unsupported database URL scheme"), "{text}");
         assert!(!text.contains("secret"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_unavailable_promptly() {
+        let started = std::time::Instant::now();
+        let (pg, my) = tokio::join!(
+            Store::connect("postgres://nobody@127.0.0.1:1/x"),
+            Store::connect("mysql://nobody@127.0.0.1:1/x"),
+        );
+        assert!(matches!(pg, Err(StoreError::Unavailable(_))), "{pg:?}");
+        assert!(matches!(my, Err(StoreError::Unavailable(_))), "{my:?}");
+        assert!(started.elapsed() < Duration::from_secs(8));
     }
 
     #[tokio::test]

@@ -25,6 +25,7 @@ crate::each_engine!(
     link_codes_join_identities_and_nothing_recorded_is_lost,
     follow_up_state_is_taken_once_and_expires,
     migrating_twice_is_a_no_op,
+    concurrent_writers_queue_instead_of_failing,
 );
 
 fn d(s: &str) -> NaiveDate {
@@ -834,4 +835,85 @@ async fn migrating_twice_is_a_no_op(url: String) {
     );
     assert_eq!(all_entries(&ledger, &s).await.len(), 1);
     again.close().await;
+}
+
+async fn concurrent_writers_queue_instead_of_failing(url: String) {
+    let ledger = ledger(&url).await;
+    // Many first contacts of one person at once make one account.
+    let first: Vec<_> = (0..8)
+        .map(|_| {
+            let ledger = ledger.clone();
+            tokio::spawn(async move { session(&ledger, Platform::Telegram, "555").await })
+        })
+        .collect();
+    let mut accounts = Vec::new();
+    for task in first {
+        accounts.push(task.await.expect("task").account.id);
+    }
+    accounts.dedup();
+    assert_eq!(accounts.len(), 1, "one account for one person");
+    let s = session(&ledger, Platform::Telegram, "555").await;
+    let usd = Money::new(dec("1000"), Currency::USD).expect("money");
+    ledger
+        .set_limit(
+            &s,
+            &NewLimit {
+                money: usd,
+                period: LimitPeriod::Monthly,
+                category: None,
+            },
+            None,
+        )
+        .await
+        .expect("limit");
+
+    // 32 writers, each recording 10 expenses of 1, some of them redeliveries.
+    let writers: Vec<_> = (0..32)
+        .map(|w| {
+            let (ledger, s) = (ledger.clone(), s.clone());
+            tokio::spawn(async move {
+                let mut crossings = 0;
+                for i in 0..10 {
+                    let key = format!("tg:{}", (w * 10 + i) % 300);
+                    let entries = [expense("2.5", "food", None, today())];
+                    match ledger
+                        .record(&s, &event(&key), &entries, today(), Utc::now())
+                        .await
+                    {
+                        Ok(r) => crossings += r.crossings.len(),
+                        Err(LedgerError::Duplicate) => {}
+                        Err(e) => panic!("writer {w} failed: {e:?}"),
+                    }
+                }
+                crossings
+            })
+        })
+        .collect();
+    let mut crossings = 0;
+    for task in writers {
+        crossings += task.await.expect("writer");
+    }
+    assert_eq!(
+        all_entries_up_to(&ledger, &s, 1000).await,
+        300,
+        "each of the 300 events recorded once"
+    );
+    // 300 × 2.5 = 750: the 80 % mark (800) is not reached, so nothing was crossed.
+    assert_eq!(crossings, 0);
+    let statuses = ledger.limit_statuses(&s, today()).await.expect("statuses");
+    assert_eq!(statuses[0].spent, dec("750"));
+}
+
+async fn all_entries_up_to(ledger: &Ledger, s: &Session, limit: u32) -> usize {
+    ledger
+        .entries(
+            s,
+            &EntryQuery {
+                limit,
+                ..EntryQuery::default()
+            },
+        )
+        .await
+        .expect("entries")
+        .len()
 }
