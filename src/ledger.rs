@@ -127,9 +127,9 @@ pub enum LedgerError {
     /// The link code is wrong, expired or used; nothing changed.
     #[error("the link code is wrong, expired or already used")]
     InvalidCode,
-    /// The database is down (the cause is logged where this is made).
+    /// The database is down.
     #[error("the database is unavailable")]
-    Unavailable,
+    Unavailable(#[source] StoreError),
     #[error("ledger failure: {0}")]
     Other(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -138,10 +138,7 @@ impl From<StoreError> for LedgerError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => LedgerError::NotFound,
-            StoreError::Unavailable(cause) => {
-                tracing::warn!(error = %cause, "database unavailable");
-                LedgerError::Unavailable
-            }
+            e @ StoreError::Unavailable(_) => LedgerError::Unavailable(e),
             e => LedgerError::Other(Box::new(e)),
         }
     }
