@@ -1,14 +1,21 @@
-//! The platform-neutral conversation: an [`Incoming`] message becomes a [`Reply`]. Every
-//! error becomes friendly text here, in one place. No SQL, no HTTP, no platform types.
+//! The platform-neutral conversation: an [`Incoming`] message becomes a [`Reply`]. It parses
+//! the text with the intent catalogue, calls the ledger, and words the answer in the account's
+//! language. Every error becomes friendly text here, in one place ([`Bot::failure`]). No SQL,
+//! no HTTP, no platform types.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::ChatIdentity;
-
-/// The key of an inbound platform event (Telegram `update_id`, Discord interaction id) that
-/// makes a redelivered event a no-op.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct EventKey(pub String);
+pub use crate::domain::EventKey;
+use crate::domain::{
+    Category, ChatIdentity, Currency, DateRange, Entry, EntryId, EntryKind, LimitStatus, Money,
+    MoneyError, NewEntry, NewLimit, Note, format_amount,
+};
+use crate::intent::{Catalogue, DeleteTarget, Intent, Item, LimitDraft, ParseContext, Query};
+use crate::ledger::{
+    Crossing, EntryQuery, LINK_CODE_TTL, Ledger, LedgerError, Recorded, Session, Source, Threshold,
+};
 
 /// What the platform tells about the person, used when their account is created.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,6 +44,19 @@ pub struct Incoming {
     pub hints: IdentityHints,
 }
 
+impl Incoming {
+    /// A typed message with no event key and no hints, received now.
+    pub fn text(identity: ChatIdentity, text: &str) -> Self {
+        Self {
+            identity,
+            kind: IncomingKind::Text(text.to_owned()),
+            at: Utc::now(),
+            event: None,
+            hints: IdentityHints::default(),
+        }
+    }
+}
+
 /// A button under a reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Button {
@@ -53,29 +73,837 @@ pub struct Attachment {
     pub bytes: Vec<u8>,
 }
 
+/// How handling went, for adapters that must answer their platform differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplyStatus {
+    /// Handled; send the reply.
+    #[default]
+    Done,
+    /// The event was handled before (a redelivery): nothing changed and nothing needs saying.
+    Duplicate,
+    /// The database is unavailable: nothing changed; the platform should deliver the event
+    /// again later (a webhook answers 5xx, polling does not confirm it).
+    RetryLater,
+}
+
 /// What the bot answers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Reply {
     pub text: String,
     pub buttons: Vec<Button>,
     pub attachment: Option<Attachment>,
+    pub status: ReplyStatus,
+}
+
+impl Reply {
+    fn text(text: String) -> Self {
+        Self {
+            text,
+            ..Self::default()
+        }
+    }
+}
+
+/// How long a follow-up question ("how much was the coffee?") waits for its answer.
+const PENDING_TTL: Duration = Duration::minutes(10);
+/// Entries a list shows at most.
+const LIST_MAX: u32 = 20;
+
+/// An expense or income waiting for its amount.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pending {
+    income: bool,
+    note: Option<String>,
+    category: Option<String>,
+    currency: Option<String>,
+    /// `YYYY-MM-DD`
+    date: Option<String>,
+}
+
+/// Everything one message needs to be answered.
+struct Turn<'a> {
+    session: Session,
+    lang: String,
+    today: NaiveDate,
+    incoming: &'a Incoming,
+}
+
+impl Turn<'_> {
+    fn source(&self) -> Source {
+        Source {
+            event: self.incoming.event.clone(),
+            message: None,
+        }
+    }
+
+    fn event(&self) -> Option<&EventKey> {
+        self.incoming.event.as_ref()
+    }
 }
 
 /// The conversation, shared by every adapter. Cheap to clone.
 #[derive(Clone)]
 pub struct Bot {
-    ledger: crate::ledger::Ledger,
-    catalogue: &'static crate::intent::Catalogue,
+    ledger: Ledger,
+    catalogue: &'static Catalogue,
 }
 
 impl Bot {
-    pub fn new(ledger: crate::ledger::Ledger, catalogue: &'static crate::intent::Catalogue) -> Self {
+    pub fn new(ledger: Ledger, catalogue: &'static Catalogue) -> Self {
         Self { ledger, catalogue }
     }
 
-    /// Answers one incoming event. Never fails: problems become friendly text.
-    pub async fn handle(&self, incoming: Incoming) -> Reply {
-        let _ = (&self.ledger, self.catalogue, incoming);
-        Reply { text: "I am still learning.".into(), ..Reply::default() }
+    pub fn catalogue(&self) -> &'static Catalogue {
+        self.catalogue
     }
+
+    /// Answers one incoming event. Never fails: problems become friendly text.
+    #[tracing::instrument(skip_all, fields(platform = incoming.identity.platform().as_str()))]
+    pub async fn handle(&self, incoming: Incoming) -> Reply {
+        let hinted = incoming
+            .hints
+            .language
+            .as_deref()
+            .and_then(|l| self.catalogue.language_for(l));
+        let lang = hinted
+            .unwrap_or(&self.ledger.defaults().language)
+            .to_owned();
+        match self.converse(&incoming, hinted).await {
+            Ok(reply) => reply,
+            Err(e) => self.failure(&lang, e),
+        }
+    }
+
+    /// The one place where errors become words.
+    fn failure(&self, lang: &str, e: LedgerError) -> Reply {
+        match e {
+            LedgerError::Duplicate => Reply {
+                status: ReplyStatus::Duplicate,
+                ..Reply::default()
+            },
+            LedgerError::Unavailable(err) => {
+                tracing::warn!(error = %err, "database unavailable");
+                Reply {
+                    status: ReplyStatus::RetryLater,
+                    ..Reply::text(self.t(lang, "unavailable", &[]))
+                }
+            }
+            LedgerError::InvalidCode => Reply::text(self.t(lang, "link_invalid", &[])),
+            LedgerError::NotFound => Reply::text(self.t(lang, "not_found", &[])),
+            LedgerError::Other(err) => {
+                tracing::error!(error = %err, "could not handle a message");
+                Reply::text(self.t(lang, "internal", &[]))
+            }
+        }
+    }
+
+    /// A reply template of the catalogue with `{name}` placeholders filled.
+    fn t(&self, lang: &str, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self.catalogue.reply(lang, key).to_owned();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    async fn converse(
+        &self,
+        incoming: &Incoming,
+        language: Option<&str>,
+    ) -> Result<Reply, LedgerError> {
+        let session = self
+            .ledger
+            .session(
+                &incoming.identity,
+                incoming.hints.display_name.as_deref(),
+                language,
+            )
+            .await?;
+        let lang = session.account.language.clone();
+        let today = incoming
+            .at
+            .with_timezone(&session.account.timezone)
+            .date_naive();
+        let turn = Turn {
+            session,
+            lang,
+            today,
+            incoming,
+        };
+        match &incoming.kind {
+            IncomingKind::Button(data) => self.button(&turn, data).await,
+            IncomingKind::Text(text) => self.message(&turn, text).await,
+        }
+    }
+
+    async fn message(&self, turn: &Turn<'_>, text: &str) -> Result<Reply, LedgerError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Reply::text(self.t(&turn.lang, "unknown", &[])));
+        }
+        let mut intent = self.parse(turn, text);
+        if let Some(pending) = self
+            .ledger
+            .take_pending(&turn.session, turn.incoming.at)
+            .await?
+        {
+            if let Some(completed) = complete(&pending, &intent) {
+                intent = completed;
+            }
+        }
+        self.act(turn, intent).await
+    }
+
+    /// Parses in the account's language, then in every language when that finds nothing.
+    fn parse(&self, turn: &Turn<'_>, text: &str) -> Intent {
+        let ctx = ParseContext {
+            today: turn.today,
+            lang: Some(&turn.lang),
+        };
+        match self.catalogue.parse(text, &ctx) {
+            Intent::Unknown => self
+                .catalogue
+                .parse(text, &ParseContext { lang: None, ..ctx }),
+            intent => intent,
+        }
+    }
+
+    async fn button(&self, turn: &Turn<'_>, data: &str) -> Result<Reply, LedgerError> {
+        if let Some(ids) = data.strip_prefix("undo:") {
+            let mut removed = Vec::new();
+            for id in ids.split(',').filter_map(|s| s.parse::<i64>().ok()) {
+                // Only the first deletion carries the event key; the rest belong to it.
+                let event = if removed.is_empty() {
+                    turn.event()
+                } else {
+                    None
+                };
+                if let Some(e) = self
+                    .ledger
+                    .delete(&turn.session, EntryId(id), event)
+                    .await?
+                {
+                    removed.push(e);
+                }
+            }
+            return Ok(match removed.as_slice() {
+                [] => Reply::text(self.t(&turn.lang, "nothing_to_undo", &[])),
+                entries => Reply::text(self.removed(turn, entries)),
+            });
+        }
+        if let Some(amount) = data.strip_prefix("amount:") {
+            return self.message(turn, amount).await;
+        }
+        Ok(Reply::text(self.t(&turn.lang, "unknown", &[])))
+    }
+
+    async fn act(&self, turn: &Turn<'_>, intent: Intent) -> Result<Reply, LedgerError> {
+        let lang = turn.lang.as_str();
+        match intent {
+            Intent::AddExpense { items, date } => {
+                self.add(turn, &items, date, EntryKind::Expense).await
+            }
+            Intent::AddIncome { item, date } => {
+                self.add(turn, &[item], date, EntryKind::Income).await
+            }
+            Intent::SetLimit(draft) => self.set_limit(turn, &draft).await,
+            Intent::Summary(q) => self.summary(turn, &q).await,
+            Intent::List(q) => self.list(turn, &q).await,
+            Intent::Undo => match self.ledger.undo_last(&turn.session, turn.event()).await? {
+                Some(e) => Ok(Reply::text(self.removed(turn, &[e]))),
+                None => Ok(Reply::text(self.t(lang, "nothing_to_undo", &[]))),
+            },
+            Intent::Delete(target) => self.delete(turn, target).await,
+            Intent::Help => Ok(Reply::text(self.help(lang))),
+            Intent::Start { payload } => {
+                match payload.as_deref().and_then(|p| p.strip_prefix("link-")) {
+                    Some(code) => self.link(turn, Some(code)).await,
+                    None => Ok(Reply::text(format!(
+                        "{}\n\n{}",
+                        self.t(lang, "welcome", &[]),
+                        self.help(lang)
+                    ))),
+                }
+            }
+            Intent::SetCurrency(Some(c)) => {
+                self.ledger.set_currency(&turn.session, c).await?;
+                Ok(Reply::text(self.t(
+                    lang,
+                    "currency_set",
+                    &[("currency", c.code())],
+                )))
+            }
+            Intent::SetCurrency(None) => Ok(Reply::text(self.t(lang, "currency_ask", &[]))),
+            Intent::SetTimezone(name) => {
+                let zone = name.as_deref().and_then(time_zone);
+                match zone {
+                    Some(tz) => {
+                        self.ledger.set_timezone(&turn.session, tz).await?;
+                        Ok(Reply::text(self.t(
+                            lang,
+                            "timezone_set",
+                            &[("zone", tz.name())],
+                        )))
+                    }
+                    None => Ok(Reply::text(self.t(lang, "timezone_ask", &[]))),
+                }
+            }
+            Intent::Categories => {
+                let cats = self.ledger.categories(&turn.session).await?;
+                let names: Vec<&str> = cats.iter().map(Category::as_str).collect();
+                Ok(Reply::text(self.t(
+                    lang,
+                    "categories",
+                    &[("list", &names.join(", "))],
+                )))
+            }
+            Intent::Link { code } => self.link(turn, code.as_deref()).await,
+            Intent::Unknown => Ok(Reply::text(self.t(lang, "unknown", &[]))),
+        }
+    }
+
+    async fn add(
+        &self,
+        turn: &Turn<'_>,
+        items: &[Item],
+        date: Option<NaiveDate>,
+        kind: EntryKind,
+    ) -> Result<Reply, LedgerError> {
+        let lang = turn.lang.as_str();
+        let account = &turn.session.account;
+        let income = kind == EntryKind::Income;
+        if let [item] = items {
+            if item.amount.is_none() {
+                return self.ask_amount(turn, item, date, income).await;
+            }
+        }
+        if items.iter().any(|i| i.amount.is_none()) {
+            return Ok(Reply::text(self.t(lang, "several_missing", &[])));
+        }
+        let occurred_on = date.unwrap_or(turn.today);
+        let mut entries = Vec::with_capacity(items.len());
+        let mut shortened = false;
+        for item in items {
+            let currency = item.currency.unwrap_or(account.currency);
+            let amount = item.amount.unwrap_or_default();
+            let money = match Money::new(amount, currency) {
+                Ok(m) => m,
+                Err(MoneyError::NotPositive) => {
+                    return Ok(Reply::text(self.t(lang, "amount_not_positive", &[])));
+                }
+                Err(MoneyError::TooLarge) => {
+                    return Ok(Reply::text(self.t(lang, "amount_too_large", &[])));
+                }
+                Err(MoneyError::UnknownCurrency(_)) => {
+                    return Ok(Reply::text(self.t(lang, "currency_ask", &[])));
+                }
+            };
+            let category = match (income, &item.category) {
+                (true, _) => Category::parse("income").unwrap_or_else(Category::other),
+                (false, Some(c)) => c.clone(),
+                (false, None) => Category::other(),
+            };
+            shortened |= item.note.as_deref().is_some_and(Note::was_shortened);
+            let note = item.note.as_deref().and_then(Note::new);
+            entries.push(NewEntry {
+                kind,
+                money,
+                category,
+                note,
+                occurred_on,
+            });
+        }
+        let recorded = self
+            .ledger
+            .record(
+                &turn.session,
+                &turn.source(),
+                &entries,
+                turn.today,
+                turn.incoming.at,
+            )
+            .await?;
+        let mut text = self.recorded_text(turn, &recorded, income).await?;
+        if shortened {
+            text.push('\n');
+            text.push_str(&self.t(lang, "note_shortened", &[]));
+        }
+        let ids: Vec<String> = recorded.entries.iter().map(|e| e.id.to_string()).collect();
+        let data = format!("undo:{}", ids.join(","));
+        let buttons = if data.len() <= 64 {
+            vec![Button {
+                label: self.t(lang, "button_undo", &[]),
+                data,
+            }]
+        } else {
+            Vec::new()
+        };
+        Ok(Reply {
+            text,
+            buttons,
+            ..Reply::default()
+        })
+    }
+
+    async fn ask_amount(
+        &self,
+        turn: &Turn<'_>,
+        item: &Item,
+        date: Option<NaiveDate>,
+        income: bool,
+    ) -> Result<Reply, LedgerError> {
+        let lang = turn.lang.as_str();
+        let pending = Pending {
+            income,
+            note: item.note.clone(),
+            category: item.category.as_ref().map(ToString::to_string),
+            currency: item.currency.map(|c| c.to_string()),
+            date: date.map(|d| d.to_string()),
+        };
+        let payload =
+            serde_json::to_string(&pending).map_err(|e| LedgerError::Other(Box::new(e)))?;
+        self.ledger
+            .set_pending(&turn.session, &payload, turn.incoming.at + PENDING_TTL)
+            .await?;
+        let what = item
+            .note
+            .clone()
+            .unwrap_or_else(|| self.t(lang, "that", &[]));
+        if item.candidates.is_empty() {
+            return Ok(Reply::text(self.t(lang, "ask_amount", &[("what", &what)])));
+        }
+        let shown: Vec<String> = item
+            .candidates
+            .iter()
+            .map(|c| c.normalize().to_string())
+            .collect();
+        let buttons = shown
+            .iter()
+            .take(4)
+            .map(|c| Button {
+                label: c.clone(),
+                data: format!("amount:{c}"),
+            })
+            .collect();
+        let text = self.t(
+            lang,
+            "ask_which_amount",
+            &[("what", &what), ("options", &shown.join(" / "))],
+        );
+        Ok(Reply {
+            text,
+            buttons,
+            ..Reply::default()
+        })
+    }
+
+    /// "Recorded 12.00 USD · food · lunch (#7)" plus where the wallet stands.
+    async fn recorded_text(
+        &self,
+        turn: &Turn<'_>,
+        recorded: &Recorded,
+        income: bool,
+    ) -> Result<String, LedgerError> {
+        let lang = turn.lang.as_str();
+        let mut lines: Vec<String> = Vec::new();
+        for e in &recorded.entries {
+            let key = if income {
+                "recorded_income"
+            } else {
+                "recorded"
+            };
+            lines.push(self.t(lang, key, &[("entry", &self.describe(turn, e))]));
+        }
+        if income {
+            return Ok(lines.join("\n"));
+        }
+        if recorded.statuses.is_empty() {
+            let month = DateRange::month_of(turn.today);
+            let summary = self.ledger.summary(&turn.session, month, None).await?;
+            let currency = turn.session.account.currency;
+            let spent = summary
+                .spent()
+                .into_iter()
+                .find(|(c, _)| *c == currency)
+                .map_or(Decimal::ZERO, |(_, t)| t);
+            lines.push(self.t(
+                lang,
+                "month_so_far",
+                &[
+                    ("period", &self.period_name(lang, month)),
+                    ("spent", &money(spent, currency)),
+                ],
+            ));
+        }
+        for s in &recorded.statuses {
+            lines.push(self.status_line(turn, s));
+        }
+        for c in &recorded.crossings {
+            // Passing 100 % at once says more than passing 80 % on the way.
+            let also_over = c.threshold == Threshold::Warning
+                && recorded
+                    .crossings
+                    .iter()
+                    .any(|o| o.threshold == Threshold::Over && o.limit.id == c.limit.id);
+            if !also_over {
+                lines.push(self.crossing_line(turn, c, &recorded.statuses));
+            }
+        }
+        Ok(lines.join("\n"))
+    }
+
+    /// "November: 312.40 of 500.00 USD, 62 %, 31.27 a day left"
+    fn status_line(&self, turn: &Turn<'_>, s: &LimitStatus) -> String {
+        let lang = turn.lang.as_str();
+        let c = s.currency();
+        let scope = self.limit_scope(lang, s);
+        let args = [
+            ("scope", scope.as_str()),
+            ("spent", &format_amount(s.spent, c)),
+            ("limit", &money(s.limit.money.amount(), c)),
+            ("percent", &s.percent().to_string()),
+            ("per_day", &format_amount(s.per_day_left(turn.today), c)),
+            ("over", &money(-s.remaining(), c)),
+        ];
+        let key = if s.remaining() < Decimal::ZERO {
+            "status_over"
+        } else {
+            "status"
+        };
+        self.t(lang, key, &args)
+    }
+
+    fn crossing_line(&self, turn: &Turn<'_>, c: &Crossing, statuses: &[LimitStatus]) -> String {
+        let lang = turn.lang.as_str();
+        let status = statuses.iter().find(|s| s.limit.id == c.limit.id);
+        let scope =
+            status.map_or_else(|| c.limit.period.to_string(), |s| self.limit_scope(lang, s));
+        match c.threshold {
+            Threshold::Warning => self.t(lang, "warning_80", &[("scope", &scope)]),
+            Threshold::Over => self.t(lang, "warning_over", &[("scope", &scope)]),
+        }
+    }
+
+    /// "November", "food this week", "today".
+    fn limit_scope(&self, lang: &str, s: &LimitStatus) -> String {
+        let period = self.period_name(lang, s.range);
+        match &s.limit.category {
+            Some(cat) => format!("{cat} · {period}"),
+            None => period,
+        }
+    }
+
+    fn period_name(&self, lang: &str, range: DateRange) -> String {
+        use chrono::Datelike;
+        if range.from == range.to {
+            return range.from.format("%-d %b %Y").to_string();
+        }
+        if DateRange::month_of(range.from) == range {
+            let month = self.t(lang, &format!("month_{}", range.from.month()), &[]);
+            return format!("{month} {}", range.from.year());
+        }
+        range.to_string()
+    }
+
+    /// "12.00 USD · food · lunch · Tue 24 Nov (#7)"
+    fn describe(&self, turn: &Turn<'_>, e: &Entry) -> String {
+        let mut parts = vec![money(e.money.amount(), e.money.currency())];
+        if e.kind == EntryKind::Expense {
+            parts.push(e.category.to_string());
+        }
+        if let Some(note) = &e.note {
+            parts.push(note.to_string());
+        }
+        if e.occurred_on != turn.today {
+            parts.push(e.occurred_on.format("%a %-d %b").to_string());
+        }
+        format!("{} (#{})", parts.join(" · "), e.id)
+    }
+
+    fn removed(&self, turn: &Turn<'_>, entries: &[Entry]) -> String {
+        let list: Vec<String> = entries.iter().map(|e| self.describe(turn, e)).collect();
+        self.t(&turn.lang, "removed", &[("entry", &list.join("; "))])
+    }
+
+    async fn set_limit(&self, turn: &Turn<'_>, draft: &LimitDraft) -> Result<Reply, LedgerError> {
+        let lang = turn.lang.as_str();
+        let period_word = self.t(lang, &format!("period_{}", draft.period.as_str()), &[]);
+        let scope = match &draft.category {
+            Some(c) => format!("{period_word} {c}"),
+            None => period_word,
+        };
+        if draft.remove {
+            let removed = self
+                .ledger
+                .remove_limit(
+                    &turn.session,
+                    draft.period,
+                    draft.category.as_ref(),
+                    turn.event(),
+                )
+                .await?;
+            let key = if removed {
+                "limit_removed"
+            } else {
+                "limit_none"
+            };
+            return Ok(Reply::text(self.t(lang, key, &[("scope", &scope)])));
+        }
+        let Some(amount) = draft.amount else {
+            return Ok(Reply::text(self.t(lang, "limit_ask", &[])));
+        };
+        let money = match Money::new(
+            amount,
+            draft.currency.unwrap_or(turn.session.account.currency),
+        ) {
+            Ok(m) => m,
+            Err(MoneyError::TooLarge) => {
+                return Ok(Reply::text(self.t(lang, "amount_too_large", &[])));
+            }
+            Err(_) => return Ok(Reply::text(self.t(lang, "amount_not_positive", &[]))),
+        };
+        let limit = NewLimit {
+            money,
+            period: draft.period,
+            category: draft.category.clone(),
+        };
+        let saved = self
+            .ledger
+            .set_limit(&turn.session, &limit, turn.event())
+            .await?;
+        let mut text = self.t(
+            lang,
+            "limit_set",
+            &[("scope", &scope), ("limit", &money_of(&saved.money))],
+        );
+        let statuses = self
+            .ledger
+            .limit_statuses(&turn.session, turn.today)
+            .await?;
+        if let Some(s) = statuses.iter().find(|s| s.limit.id == saved.id) {
+            text.push('\n');
+            text.push_str(&self.status_line(turn, s));
+        }
+        Ok(Reply::text(text))
+    }
+
+    async fn summary(&self, turn: &Turn<'_>, q: &Query) -> Result<Reply, LedgerError> {
+        let lang = turn.lang.as_str();
+        let range = q.range.unwrap_or_else(|| DateRange::month_of(turn.today));
+        let summary = self
+            .ledger
+            .summary(&turn.session, range, q.category.as_ref())
+            .await?;
+        let mut period = self.period_name(lang, range);
+        if let Some(c) = &q.category {
+            period = format!("{c} · {period}");
+        }
+        let spent = summary.spent();
+        if spent.is_empty() && summary.income.is_empty() {
+            return Ok(Reply::text(self.t(
+                lang,
+                "summary_empty",
+                &[("period", &period)],
+            )));
+        }
+        let totals: Vec<String> = spent.iter().map(|(c, t)| money(*t, *c)).collect();
+        let mut lines = vec![self.t(
+            lang,
+            "summary_head",
+            &[
+                ("period", &period),
+                ("spent", &totals.join(" + ")),
+                ("count", &summary.expense_count().to_string()),
+            ],
+        )];
+        for row in summary.by_category.iter().take(12) {
+            let total_in_currency = spent
+                .iter()
+                .find(|(c, _)| *c == row.currency)
+                .map_or(Decimal::ZERO, |(_, t)| *t);
+            let share = if total_in_currency.is_zero() {
+                Decimal::ZERO
+            } else {
+                (row.total * Decimal::from(100) / total_in_currency).round()
+            };
+            lines.push(format!(
+                "  {} {} ({share} %)",
+                row.category,
+                money(row.total, row.currency)
+            ));
+        }
+        if !summary.income.is_empty() {
+            let income: Vec<String> = summary.income.iter().map(|(c, t)| money(*t, *c)).collect();
+            lines.push(self.t(lang, "summary_income", &[("income", &income.join(" + "))]));
+        }
+        if range.contains(turn.today) {
+            for s in self
+                .ledger
+                .limit_statuses(&turn.session, turn.today)
+                .await?
+            {
+                let same_scope = q.category.is_none() || s.limit.category == q.category;
+                if same_scope && s.range.from >= range.from && s.range.to <= range.to {
+                    lines.push(self.status_line(turn, &s));
+                }
+            }
+        }
+        Ok(Reply::text(lines.join("\n")))
+    }
+
+    async fn list(&self, turn: &Turn<'_>, q: &Query) -> Result<Reply, LedgerError> {
+        let lang = turn.lang.as_str();
+        let query = EntryQuery {
+            range: q.range,
+            category: q.category.clone(),
+            limit: LIST_MAX,
+            ..EntryQuery::default()
+        };
+        let entries = self.ledger.entries(&turn.session, &query).await?;
+        let period = q.range.map_or_else(
+            || self.t(lang, "recent", &[]),
+            |r| self.period_name(lang, r),
+        );
+        if entries.is_empty() {
+            return Ok(Reply::text(self.t(
+                lang,
+                "list_empty",
+                &[("period", &period)],
+            )));
+        }
+        let mut lines = vec![self.t(lang, "list_head", &[("period", &period)])];
+        for e in &entries {
+            let sign = if e.kind == EntryKind::Income { "+" } else { "" };
+            let note = e
+                .note
+                .as_ref()
+                .map(|n| format!(" · {n}"))
+                .unwrap_or_default();
+            lines.push(format!(
+                "#{} {} {sign}{} · {}{note}",
+                e.id,
+                e.occurred_on.format("%d %b"),
+                money(e.money.amount(), e.money.currency()),
+                e.category
+            ));
+        }
+        if entries.len() == LIST_MAX as usize {
+            lines.push(self.t(lang, "list_more", &[]));
+        }
+        Ok(Reply::text(lines.join("\n")))
+    }
+
+    async fn delete(&self, turn: &Turn<'_>, target: DeleteTarget) -> Result<Reply, LedgerError> {
+        let lang = turn.lang.as_str();
+        let removed = match target {
+            DeleteTarget::Id(id) => {
+                self.ledger
+                    .delete(&turn.session, EntryId(id), turn.event())
+                    .await?
+            }
+            DeleteTarget::Last => self.ledger.undo_last(&turn.session, turn.event()).await?,
+            DeleteTarget::Matching(text) => {
+                let query = EntryQuery {
+                    text: Some(text),
+                    limit: 1,
+                    ..EntryQuery::default()
+                };
+                match self.ledger.entries(&turn.session, &query).await?.first() {
+                    Some(e) => {
+                        self.ledger
+                            .delete(&turn.session, e.id, turn.event())
+                            .await?
+                    }
+                    None => None,
+                }
+            }
+        };
+        Ok(Reply::text(match removed {
+            Some(e) => self.removed(turn, &[e]),
+            None => self.t(lang, "not_found", &[]),
+        }))
+    }
+
+    async fn link(&self, turn: &Turn<'_>, code: Option<&str>) -> Result<Reply, LedgerError> {
+        let lang = turn.lang.as_str();
+        match code {
+            None => {
+                let link = self
+                    .ledger
+                    .create_link_code(&turn.session, turn.incoming.at)
+                    .await?;
+                let minutes = LINK_CODE_TTL.num_minutes().to_string();
+                Ok(Reply::text(self.t(
+                    lang,
+                    "link_code",
+                    &[("code", &link.code), ("minutes", &minutes)],
+                )))
+            }
+            Some(code) => {
+                self.ledger
+                    .redeem_link_code(&turn.session, code, turn.incoming.at, turn.event())
+                    .await?;
+                Ok(Reply::text(self.t(lang, "linked", &[])))
+            }
+        }
+    }
+
+    fn help(&self, lang: &str) -> String {
+        let mut text = self.t(lang, "help", &[]);
+        text.push('\n');
+        for cmd in self.catalogue.commands(lang) {
+            text.push_str(&format!("\n/{} – {}", cmd.name, cmd.description));
+        }
+        text
+    }
+}
+
+/// Fills a pending expense with the amount the person just sent, if that is what they sent.
+fn complete(payload: &str, intent: &Intent) -> Option<Intent> {
+    let pending: Pending = serde_json::from_str(payload).ok()?;
+    let Intent::AddExpense { items, date } = intent else {
+        return None;
+    };
+    let [item] = items.as_slice() else {
+        return None;
+    };
+    if item.amount.is_none() || item.note.is_some() || item.category.is_some() {
+        return None;
+    }
+    let filled = Item {
+        amount: item.amount,
+        currency: item
+            .currency
+            .or_else(|| pending.currency.as_deref().and_then(Currency::parse)),
+        category: pending.category.as_deref().and_then(Category::parse),
+        note: pending.note,
+        candidates: Vec::new(),
+    };
+    let date = date.or_else(|| pending.date.as_deref().and_then(|d| d.parse().ok()));
+    Some(if pending.income {
+        Intent::AddIncome { item: filled, date }
+    } else {
+        Intent::AddExpense {
+            items: vec![filled],
+            date,
+        }
+    })
+}
+
+/// An IANA zone by name, in any case (`europe/madrid`).
+fn time_zone(name: &str) -> Option<chrono_tz::Tz> {
+    name.parse::<chrono_tz::Tz>().ok().or_else(|| {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .find(|tz| tz.name().eq_ignore_ascii_case(name))
+            .copied()
+    })
+}
+
+fn money(amount: Decimal, currency: Currency) -> String {
+    format!("{} {currency}", format_amount(amount, currency))
+}
+
+fn money_of(m: &Money) -> String {
+    money(m.amount(), m.currency())
 }

@@ -221,7 +221,7 @@ mod tests {
                     data: "c".into(),
                 },
             ],
-            attachment: None,
+            ..Reply::default()
         };
         write_reply(&mut out, &reply).expect("writes to a Vec");
         assert_eq!(

@@ -33,7 +33,9 @@ impl Category {
         let name = name.trim().trim_start_matches('#').to_lowercase();
         let ok = !name.is_empty()
             && name.chars().count() <= 32
-            && name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
         ok.then_some(Self(name))
     }
 
@@ -158,7 +160,10 @@ mod tests {
 
     #[test]
     fn categories_are_normalised() {
-        assert_eq!(Category::parse("#Food").map(|c| c.to_string()), Some("food".into()));
+        assert_eq!(
+            Category::parse("#Food").map(|c| c.to_string()),
+            Some("food".into())
+        );
         assert!(Category::parse("two words").is_none());
         assert!(Category::parse("").is_none());
         assert!(Category::parse("food").is_some_and(|c| c.is_default()));

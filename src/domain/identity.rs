@@ -86,7 +86,10 @@ impl ChatIdentity {
         {
             return Err(IdentityError::BadExternalId);
         }
-        Ok(Self { platform, external_id: external_id.to_owned() })
+        Ok(Self {
+            platform,
+            external_id: external_id.to_owned(),
+        })
     }
 
     pub fn platform(&self) -> Platform {
@@ -128,3 +131,8 @@ mod tests {
         );
     }
 }
+
+/// The key of an inbound platform event (Telegram `update_id`, Discord interaction id). It is
+/// stored with the change the event made, so a redelivered event changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EventKey(pub String);

@@ -122,9 +122,16 @@ mod tests {
     }
 
     fn status(limit: &str, spent: &str) -> LimitStatus {
-        let money = Money::new(Decimal::from_str_exact(limit).expect("dec"), Currency::USD).expect("money");
+        let money =
+            Money::new(Decimal::from_str_exact(limit).expect("dec"), Currency::USD).expect("money");
         LimitStatus {
-            limit: Limit { id: LimitId(1), account_id: AccountId(1), money, period: LimitPeriod::Monthly, category: None },
+            limit: Limit {
+                id: LimitId(1),
+                account_id: AccountId(1),
+                money,
+                period: LimitPeriod::Monthly,
+                category: None,
+            },
             range: LimitPeriod::Monthly.range_containing(d("2026-11-25")),
             spent: Decimal::from_str_exact(spent).expect("dec"),
         }
@@ -135,7 +142,10 @@ mod tests {
         let s = status("500", "312.40");
         assert_eq!(s.percent(), 62);
         assert_eq!(s.days_left(d("2026-11-25")), 6);
-        assert_eq!(s.remaining(), Decimal::from_str_exact("187.60").expect("dec"));
+        assert_eq!(
+            s.remaining(),
+            Decimal::from_str_exact("187.60").expect("dec")
+        );
         assert_eq!(s.per_day_left(d("2026-11-25")).to_string(), "31.27");
     }
 

@@ -8,8 +8,11 @@ mod limit;
 mod money;
 mod period;
 
-pub use entry::{Category, Entry, EntryKind, NewEntry, Note, DEFAULT_CATEGORIES, NOTE_MAX_CHARS};
-pub use identity::{Account, AccountId, ChatIdentity, EntryId, IdentityError, IdentityId, LimitId, Platform};
-pub use limit::{Limit, LimitStatus, NewLimit, Summary, CategoryTotal};
-pub use money::{format_amount, Currency, Money, MoneyError, MAX_AMOUNT};
+pub use entry::{Category, DEFAULT_CATEGORIES, Entry, EntryKind, NOTE_MAX_CHARS, NewEntry, Note};
+pub use identity::{
+    Account, AccountId, ChatIdentity, EntryId, EventKey, IdentityError, IdentityId, LimitId,
+    Platform,
+};
+pub use limit::{CategoryTotal, Limit, LimitStatus, NewLimit, Summary};
+pub use money::{Currency, MAX_AMOUNT, Money, MoneyError, format_amount};
 pub use period::{DateRange, LimitPeriod};

@@ -36,8 +36,8 @@ impl Currency {
     /// How many decimal places the currency's minor unit has (cents: 2, yen: 0, dinar: 3).
     pub fn minor_digits(&self) -> u32 {
         match self.code() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
-            | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
             "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
             _ => 2,
         }
@@ -128,7 +128,11 @@ impl Money {
 pub(crate) fn minor_units(amount: Decimal, currency: Currency) -> i64 {
     let scaled = (amount * Decimal::from(10_i64.pow(currency.minor_digits())))
         .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-    i64::try_from(scaled).unwrap_or(if scaled.is_sign_negative() { i64::MIN } else { i64::MAX })
+    i64::try_from(scaled).unwrap_or(if scaled.is_sign_negative() {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 /// Formats an amount with the currency's minor digits and thousands separators: `1,200.50`.
@@ -156,7 +160,12 @@ pub fn format_amount(amount: Decimal, currency: Currency) -> String {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", format_amount(self.amount, self.currency), self.currency)
+        write!(
+            f,
+            "{} {}",
+            format_amount(self.amount, self.currency),
+            self.currency
+        )
     }
 }
 
@@ -186,17 +195,35 @@ mod tests {
         assert_eq!(m.minor_units(), 120050);
         assert_eq!(Money::from_minor(120050, eur), m);
         let jpy = Currency::parse("JPY").expect("jpy");
-        assert_eq!(Money::new(dec("1500"), jpy).expect("valid").minor_units(), 1500);
+        assert_eq!(
+            Money::new(dec("1500"), jpy).expect("valid").minor_units(),
+            1500
+        );
         let kwd = Currency::parse("KWD").expect("kwd");
-        assert_eq!(Money::new(dec("1.234"), kwd).expect("valid").minor_units(), 1234);
+        assert_eq!(
+            Money::new(dec("1.234"), kwd).expect("valid").minor_units(),
+            1234
+        );
     }
 
     #[test]
     fn zero_negative_and_huge_amounts_are_refused() {
-        assert_eq!(Money::new(Decimal::ZERO, Currency::USD), Err(MoneyError::NotPositive));
-        assert_eq!(Money::new(dec("-5"), Currency::USD), Err(MoneyError::NotPositive));
-        assert_eq!(Money::new(dec("0.001"), Currency::USD), Err(MoneyError::NotPositive));
-        assert_eq!(Money::new(dec("1000000000000.01"), Currency::USD), Err(MoneyError::TooLarge));
+        assert_eq!(
+            Money::new(Decimal::ZERO, Currency::USD),
+            Err(MoneyError::NotPositive)
+        );
+        assert_eq!(
+            Money::new(dec("-5"), Currency::USD),
+            Err(MoneyError::NotPositive)
+        );
+        assert_eq!(
+            Money::new(dec("0.001"), Currency::USD),
+            Err(MoneyError::NotPositive)
+        );
+        assert_eq!(
+            Money::new(dec("1000000000000.01"), Currency::USD),
+            Err(MoneyError::TooLarge)
+        );
         assert!(Money::new(dec("1000000000000"), Currency::USD).is_ok());
     }
 
@@ -205,7 +232,10 @@ mod tests {
         assert_eq!(format_amount(dec("1200.5"), Currency::USD), "1,200.50");
         assert_eq!(format_amount(dec("12"), Currency::USD), "12.00");
         assert_eq!(format_amount(dec("-3.5"), Currency::USD), "-3.50");
-        assert_eq!(format_amount(dec("1234567"), Currency::parse("JPY").expect("jpy")), "1,234,567");
+        assert_eq!(
+            format_amount(dec("1234567"), Currency::parse("JPY").expect("jpy")),
+            "1,234,567"
+        );
         assert_eq!(format_amount(dec("999"), Currency::USD), "999.00");
     }
 
@@ -213,6 +243,9 @@ mod tests {
     fn currency_codes_are_three_letters() {
         assert!(Currency::parse("US").is_none());
         assert!(Currency::parse("U$D").is_none());
-        assert_eq!(Currency::parse(" chf ").map(|c| c.to_string()), Some("CHF".into()));
+        assert_eq!(
+            Currency::parse(" chf ").map(|c| c.to_string()),
+            Some("CHF".into())
+        );
     }
 }

@@ -15,7 +15,11 @@ pub struct DateRange {
 impl DateRange {
     /// A range from two days in either order.
     pub fn new(a: NaiveDate, b: NaiveDate) -> Self {
-        if a <= b { Self { from: a, to: b } } else { Self { from: b, to: a } }
+        if a <= b {
+            Self { from: a, to: b }
+        } else {
+            Self { from: b, to: a }
+        }
     }
 
     pub fn day(day: NaiveDate) -> Self {
@@ -34,14 +38,22 @@ impl DateRange {
     /// The Monday-to-Sunday week holding `day`.
     pub fn week_of(day: NaiveDate) -> Self {
         let from = day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday()));
-        Self { from, to: from + chrono::Duration::days(6) }
+        Self {
+            from,
+            to: from + chrono::Duration::days(6),
+        }
     }
 
     /// The calendar month holding `day`.
     pub fn month_of(day: NaiveDate) -> Self {
         let from = day.with_day(1).unwrap_or(day);
-        let next = from.checked_add_months(chrono::Months::new(1)).unwrap_or(from);
-        Self { from, to: next.pred_opt().unwrap_or(from) }
+        let next = from
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(from);
+        Self {
+            from,
+            to: next.pred_opt().unwrap_or(from),
+        }
     }
 
     /// The calendar year holding `day`.
@@ -54,7 +66,9 @@ impl DateRange {
     /// The last `n` days up to and including `today`.
     pub fn last_days(today: NaiveDate, n: u32) -> Self {
         let n = n.max(1);
-        let from = today.checked_sub_days(Days::new(u64::from(n - 1))).unwrap_or(today);
+        let from = today
+            .checked_sub_days(Days::new(u64::from(n - 1)))
+            .unwrap_or(today);
         Self { from, to: today }
     }
 }
@@ -66,7 +80,12 @@ impl fmt::Display for DateRange {
         } else if self.from.day() == 1 && DateRange::month_of(self.from) == *self {
             write!(f, "{}", self.from.format("%B %Y"))
         } else {
-            write!(f, "{} – {}", self.from.format("%-d %b"), self.to.format("%-d %b %Y"))
+            write!(
+                f,
+                "{} – {}",
+                self.from.format("%-d %b"),
+                self.to.format("%-d %b %Y")
+            )
         }
     }
 }
@@ -124,21 +143,42 @@ mod tests {
 
     #[test]
     fn weeks_start_on_monday() {
-        assert_eq!(DateRange::week_of(d("2026-11-25")), DateRange::new(d("2026-11-23"), d("2026-11-29")));
-        assert_eq!(DateRange::week_of(d("2026-11-23")), DateRange::new(d("2026-11-23"), d("2026-11-29")));
-        assert_eq!(DateRange::week_of(d("2026-11-29")), DateRange::new(d("2026-11-23"), d("2026-11-29")));
+        assert_eq!(
+            DateRange::week_of(d("2026-11-25")),
+            DateRange::new(d("2026-11-23"), d("2026-11-29"))
+        );
+        assert_eq!(
+            DateRange::week_of(d("2026-11-23")),
+            DateRange::new(d("2026-11-23"), d("2026-11-29"))
+        );
+        assert_eq!(
+            DateRange::week_of(d("2026-11-29")),
+            DateRange::new(d("2026-11-23"), d("2026-11-29"))
+        );
     }
 
     #[test]
     fn months_and_years_cover_whole_calendar_units() {
-        assert_eq!(DateRange::month_of(d("2026-02-14")), DateRange::new(d("2026-02-01"), d("2026-02-28")));
+        assert_eq!(
+            DateRange::month_of(d("2026-02-14")),
+            DateRange::new(d("2026-02-01"), d("2026-02-28"))
+        );
         assert_eq!(DateRange::month_of(d("2028-02-14")).days(), 29);
-        assert_eq!(DateRange::month_of(d("2026-12-31")), DateRange::new(d("2026-12-01"), d("2026-12-31")));
-        assert_eq!(LimitPeriod::Yearly.range_containing(d("2026-06-01")).days(), 365);
+        assert_eq!(
+            DateRange::month_of(d("2026-12-31")),
+            DateRange::new(d("2026-12-01"), d("2026-12-31"))
+        );
+        assert_eq!(
+            LimitPeriod::Yearly.range_containing(d("2026-06-01")).days(),
+            365
+        );
     }
 
     #[test]
     fn last_days_include_today() {
-        assert_eq!(DateRange::last_days(d("2026-11-25"), 7), DateRange::new(d("2026-11-19"), d("2026-11-25")));
+        assert_eq!(
+            DateRange::last_days(d("2026-11-25"), 7),
+            DateRange::new(d("2026-11-19"), d("2026-11-25"))
+        );
     }
 }
