@@ -146,7 +146,10 @@ pub(crate) struct LanguageFile {
     #[serde(default)]
     pub replies: HashMap<String, String>,
     #[serde(default)]
-    #[cfg_attr(not(test), expect(dead_code, reason = "examples are read by the test suite only"))]
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "examples are read by the test suite only")
+    )]
     pub examples: Vec<Example>,
 }
 
@@ -284,7 +287,10 @@ pub struct CommandDef {
 /// An example message and what parsing it must give.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(not(test), expect(dead_code, reason = "examples are read by the test suite only"))]
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "examples are read by the test suite only")
+)]
 pub(crate) struct Example {
     pub text: String,
     #[serde(default)]

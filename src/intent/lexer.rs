@@ -19,6 +19,8 @@ pub(crate) enum Kind {
     Sep,
     /// `%` glued to a number, `?`, or other punctuation worth keeping.
     Punct,
+    /// Anything else that is not space: emoji, other symbols. Kept in notes as typed.
+    Other,
 }
 
 #[derive(Debug, Clone)]
@@ -87,7 +89,8 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                 Kind::Sep,
                 offset(i),
                 offset(i + 1),
-                "\n".into());
+                "\n".into(),
+            );
             i += 1;
             spaced = true;
             continue;
@@ -111,12 +114,7 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                     i += 1;
                 }
             }
-            push(
-                &mut tokens,
-                Kind::Command,
-                offset(start),
-                offset(i),
-                name);
+            push(&mut tokens, Kind::Command, offset(start), offset(i), name);
         } else if c.is_ascii_digit()
             || (c == '-' && spaced && at(i + 1).is_some_and(|d| d.is_ascii_digit()))
             || ((c == '.' || c == ',') && spaced && at(i + 1).is_some_and(|d| d.is_ascii_digit()))
@@ -153,12 +151,7 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                 i += 1;
             }
             let norm = fold(&text[offset(start + 1)..offset(i)]);
-            push(
-                &mut tokens,
-                Kind::Hashtag,
-                offset(start),
-                offset(i),
-                norm);
+            push(&mut tokens, Kind::Hashtag, offset(start), offset(i), norm);
         } else if is_word_char(c) && c != '\'' && c != '’' {
             while at(i).is_some_and(is_word_char) {
                 i += 1;
@@ -172,14 +165,10 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                     Kind::Symbol,
                     offset(start),
                     offset(i),
-                    format!("{word}$"));
+                    format!("{word}$"),
+                );
             } else {
-                push(
-                    &mut tokens,
-                    Kind::Word,
-                    offset(start),
-                    offset(i),
-                    word);
+                push(&mut tokens, Kind::Word, offset(start), offset(i), word);
             }
         } else if is_symbol(c) {
             i += 1;
@@ -188,7 +177,8 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                 Kind::Symbol,
                 offset(start),
                 offset(i),
-                c.to_string());
+                c.to_string(),
+            );
         } else if matches!(c, ',' | ';' | '+' | '&') {
             i += 1;
             push(
@@ -196,7 +186,8 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                 Kind::Sep,
                 offset(start),
                 offset(i),
-                c.to_string());
+                c.to_string(),
+            );
         } else if c == '@' {
             // `3 beers @ 6`: an at-sign before a number means "at".
             i += 1;
@@ -209,7 +200,8 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                     Kind::Word,
                     offset(start),
                     offset(i),
-                    "@".into());
+                    "@".into(),
+                );
             }
         } else if matches!(c, '%' | '?' | '-' | '–' | '—' | '.' | '!' | ':') {
             i += 1;
@@ -218,14 +210,24 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
             } else {
                 c.to_string()
             };
+            push(&mut tokens, Kind::Punct, offset(start), offset(i), norm);
+        } else {
+            while at(i).is_some_and(|d| {
+                !d.is_whitespace()
+                    && !d.is_alphanumeric()
+                    && !d.is_ascii_punctuation()
+                    && !is_symbol(d)
+            }) {
+                i += 1;
+            }
+            i = i.max(start + 1);
             push(
                 &mut tokens,
-                Kind::Punct,
+                Kind::Other,
                 offset(start),
                 offset(i),
-                norm);
-        } else {
-            i += 1;
+                text[offset(start)..offset(i)].to_owned(),
+            );
         }
         spaced = false;
         // Letters right after a symbol or digits start a new token without a space.

@@ -235,7 +235,9 @@ impl Catalogue {
 
     /// The languages with their own names: `("es", "Español")`.
     pub fn language_names(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.languages.iter().map(|l| (l.file.code.as_str(), l.file.name.as_str()))
+        self.languages
+            .iter()
+            .map(|l| (l.file.code.as_str(), l.file.name.as_str()))
     }
 
     /// The catalogue's language for an IETF tag (`es-MX` → `es`), if it has one.

@@ -520,11 +520,7 @@ fn note_in(
     skip: &[usize],
 ) -> Option<String> {
     let keep: Vec<usize> = range
-        .filter(|&i| {
-            !toks[i].used
-                && !skip.contains(&i)
-                && !matches!(toks[i].t.kind, Kind::Sep | Kind::Command)
-        })
+        .filter(|&i| !toks[i].used && !skip.contains(&i) && toks[i].t.kind != Kind::Command)
         .collect();
     let first = keep.iter().position(|&i| !toks[i].is_filler())?;
     let last = keep.iter().rposition(|&i| !toks[i].is_filler())?;

@@ -4,6 +4,7 @@
 
 mod cli;
 mod console;
+mod conversation;
 mod health;
 mod helpers;
 mod layers;
