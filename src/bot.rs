@@ -242,12 +242,14 @@ impl Bot {
             return Ok(Reply::text(self.t(&turn.lang, "unknown", &[])));
         }
         let mut intent = self.parse(turn, text);
-        if let Some(pending) = self
-            .ledger
-            .take_pending(&turn.session, turn.incoming.at)
-            .await?
-        {
-            if let Some(completed) = complete(&pending, &intent) {
+        // Only a bare amount can answer an earlier "how much?"; anything else leaves the
+        // question to expire, and costs no write.
+        if is_bare_amount(&intent) {
+            let pending = self
+                .ledger
+                .take_pending(&turn.session, turn.incoming.at)
+                .await?;
+            if let Some(completed) = pending.and_then(|p| complete(&p, &intent)) {
                 intent = completed;
             }
         }
@@ -858,6 +860,17 @@ impl Bot {
     }
 }
 
+/// Whether a message is only an amount (`4.50`, `4.50 dollars`), the answer to "how much?".
+fn is_bare_amount(intent: &Intent) -> bool {
+    match intent {
+        Intent::AddExpense { items, .. } => match items.as_slice() {
+            [item] => item.amount.is_some() && item.note.is_none() && item.category.is_none(),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Fills a pending expense with the amount the person just sent, if that is what they sent.
 fn complete(payload: &str, intent: &Intent) -> Option<Intent> {
     let pending: Pending = serde_json::from_str(payload).ok()?;
@@ -867,7 +880,7 @@ fn complete(payload: &str, intent: &Intent) -> Option<Intent> {
     let [item] = items.as_slice() else {
         return None;
     };
-    if item.amount.is_none() || item.note.is_some() || item.category.is_some() {
+    if !is_bare_amount(intent) {
         return None;
     }
     let filled = Item {

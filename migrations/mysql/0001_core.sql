@@ -35,7 +35,8 @@ CREATE TABLE entries (
     recorded_at     DATETIME(6) NOT NULL,
     recorded_by     BIGINT NULL,
     source_message  VARCHAR(191) COLLATE utf8mb4_bin NULL,
-    KEY entries_by_account_day (account_id, occurred_on),
+    -- Covers the sums of summaries and limits, which then never touch the table rows.
+    KEY entries_by_account_day (account_id, occurred_on, kind, currency, category, amount_minor),
     KEY entries_by_account_recent (account_id, id),
     KEY entries_by_source (account_id, source_message),
     CONSTRAINT entries_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) ON DELETE CASCADE,

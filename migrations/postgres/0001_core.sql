@@ -33,7 +33,8 @@ CREATE TABLE entries (
     recorded_by     BIGINT REFERENCES identities (id) ON DELETE SET NULL,
     source_message  VARCHAR(191)
 );
-CREATE INDEX entries_by_account_day ON entries (account_id, occurred_on);
+-- Covers the sums of summaries and limits, which then never touch the table rows.
+CREATE INDEX entries_by_account_day ON entries (account_id, occurred_on, kind, currency, category, amount_minor);
 CREATE INDEX entries_by_account_recent ON entries (account_id, id);
 CREATE INDEX entries_by_source ON entries (account_id, source_message)
     WHERE source_message IS NOT NULL;

@@ -35,7 +35,9 @@ CREATE TABLE IF NOT EXISTS entries (
     recorded_by     INTEGER REFERENCES identities (id) ON DELETE SET NULL,
     source_message  TEXT
 );
-CREATE INDEX IF NOT EXISTS entries_by_account_day ON entries (account_id, occurred_on);
+-- Covers the sums of summaries and limits, which then never touch the table rows.
+CREATE INDEX IF NOT EXISTS entries_by_account_day
+    ON entries (account_id, occurred_on, kind, currency, category, amount_minor);
 CREATE INDEX IF NOT EXISTS entries_by_account_recent ON entries (account_id, id);
 CREATE INDEX IF NOT EXISTS entries_by_source ON entries (account_id, source_message)
     WHERE source_message IS NOT NULL;

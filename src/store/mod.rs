@@ -36,7 +36,15 @@ pub use rows::{LinkCodeRow, TotalRow};
 /// as unavailable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// SQLite has one writer at a time; a few connections serve concurrent reads under WAL.
-const SQLITE_MAX_CONNECTIONS: u32 = 8;
+/// Readers of SQLite: one per core. Each connection is a thread of its own; more threads than
+/// cores only add context switches, which dominate the cost of a statement.
+fn sqlite_readers() -> u32 {
+    std::thread::available_parallelism()
+        .map_or(2, |n| u32::try_from(n.get()).unwrap_or(8))
+        .clamp(2, 8)
+}
+/// How long a writer waits for its turn at SQLite's single writing connection.
+const SQLITE_WRITE_WAIT: Duration = Duration::from_secs(30);
 /// How long SQLite waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -105,10 +113,25 @@ fn is_unavailable_code(code: Option<&str>) -> bool {
         || code.starts_with("57P")
 }
 
+/// SQLite's two pools. SQLite lets one writer in at a time; with a single writing connection,
+/// writers wait their turn in the pool's queue instead of sleeping in SQLite's busy handler,
+/// which under load costs far more than the writes themselves. Readers never wait (WAL).
+#[derive(Clone, Debug)]
+pub struct SqlitePools {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+impl SqlitePools {
+    async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<Sqlite>, sqlx::Error> {
+        self.read.acquire().await
+    }
+}
+
 /// One store over one of the three engines. Cheap to clone (it holds a pool).
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePools),
     Postgres(PgPool),
     MySql(MySqlPool),
 }
@@ -128,6 +151,26 @@ macro_rules! read {
         match $store {
             Store::Sqlite(p) => {
                 let mut c = p.acquire().await?;
+                sqlite::$f(&mut c, $($arg),*).await?
+            }
+            Store::Postgres(p) => {
+                let mut c = p.acquire().await?;
+                postgres::$f(&mut c, $($arg),*).await?
+            }
+            Store::MySql(p) => {
+                let mut c = p.acquire().await?;
+                mysql::$f(&mut c, $($arg),*).await?
+            }
+        }
+    };
+}
+
+/// Like `read!`, for a single statement that writes: on SQLite it takes the writing connection.
+macro_rules! write {
+    ($store:expr, $f:ident($($arg:expr),* $(,)?)) => {
+        match $store {
+            Store::Sqlite(p) => {
+                let mut c = p.write.acquire().await?;
                 sqlite::$f(&mut c, $($arg),*).await?
             }
             Store::Postgres(p) => {
@@ -235,12 +278,21 @@ impl Store {
                     .busy_timeout(SQLITE_BUSY_TIMEOUT);
                 // Every connection to an in-memory database is a database of its own: keep one.
                 let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(if in_memory { 1 } else { SQLITE_MAX_CONNECTIONS })
-                    .acquire_timeout(CONNECT_TIMEOUT)
-                    .connect_with(options)
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(SQLITE_WRITE_WAIT)
+                    .connect_with(options.clone())
                     .await?;
-                Ok(Store::Sqlite(pool))
+                let read = if in_memory {
+                    write.clone()
+                } else {
+                    SqlitePoolOptions::new()
+                        .max_connections(sqlite_readers())
+                        .acquire_timeout(CONNECT_TIMEOUT)
+                        .connect_with(options.read_only(true))
+                        .await?
+                };
+                Ok(Store::Sqlite(SqlitePools { read, write }))
             }
             "postgres" | "postgresql" => {
                 let options = PgConnectOptions::from_str(url)?;
@@ -289,7 +341,7 @@ impl Store {
                 // a second attempt finds everything applied.
                 let mut attempt = 0;
                 loop {
-                    match migrator(SQLITE_MIGRATIONS).run(p).await {
+                    match migrator(SQLITE_MIGRATIONS).run(&p.write).await {
                         Ok(()) => return Ok(()),
                         Err(e) if attempt < 3 => {
                             attempt += 1;
@@ -316,7 +368,10 @@ impl Store {
     /// Closes every connection of the pool.
     pub async fn close(&self) {
         match self {
-            Store::Sqlite(p) => p.close().await,
+            Store::Sqlite(p) => {
+                p.write.close().await;
+                p.read.close().await;
+            }
             Store::Postgres(p) => p.close().await,
             Store::MySql(p) => p.close().await,
         }
@@ -328,7 +383,7 @@ impl Store {
     #[tracing::instrument(skip_all, level = "debug", fields(engine = self.engine()))]
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(Tx(match self {
-            Store::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Sqlite(p) => TxInner::Sqlite(p.write.begin_with("BEGIN IMMEDIATE").await?),
             Store::Postgres(p) => TxInner::Postgres(p.begin().await?),
             Store::MySql(p) => TxInner::MySql(p.begin().await?),
         }))
@@ -422,7 +477,7 @@ impl Store {
         account: AccountId,
         setting: AccountSetting<'_>,
     ) -> Result<Account, StoreError> {
-        let changed = read!(self, update_account(account.0, setting));
+        let changed = write!(self, update_account(account.0, setting));
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
@@ -437,14 +492,14 @@ impl Store {
         payload: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        read!(self, set_pending(identity.0, payload, expires_at));
+        write!(self, set_pending(identity.0, payload, expires_at));
         Ok(())
     }
 
     /// Removes and returns the conversation state of an identity, expired or not.
     #[tracing::instrument(skip_all, level = "debug", fields(identity = %identity))]
     pub async fn take_pending(&self, identity: IdentityId) -> Result<Option<Pending>, StoreError> {
-        let row = read!(self, take_pending(identity.0));
+        let row = write!(self, take_pending(identity.0));
         Ok(row.map(|r| Pending {
             payload: r.payload,
             expires_at: r.expires_at,
