@@ -613,7 +613,12 @@ impl Bot {
         if e.kind == EntryKind::Expense {
             parts.push(e.category.to_string());
         }
-        if let Some(note) = &e.note {
+        // "groceries · groceries" says nothing twice.
+        if let Some(note) = e
+            .note
+            .as_ref()
+            .filter(|n| !n.as_str().eq_ignore_ascii_case(e.category.as_str()))
+        {
             parts.push(note.to_string());
         }
         if e.occurred_on != turn.today {

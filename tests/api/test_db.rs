@@ -1,7 +1,8 @@
 //! A fresh, empty database per test, for each engine: SQLite in a temporary directory,
 //! PostgreSQL from `TEST_POSTGRES_URL` and MySQL from `TEST_MYSQL_URL` (a uniquely named
 //! database created on that server and dropped afterwards, best effort). When a URL is absent
-//! the test prints a `SKIPPED:` line and returns; it never passes as if it had run.
+//! the test prints a `SKIPPED:` line and returns; it never passes as if it had run. With
+//! `SPENDBOT_TEST_REQUIRE_ENGINES` set (CI sets it), a missing URL fails the test instead.
 //!
 //! Use [`each_engine!`] to turn one async story `fn(String)` (taking the database URL) into one
 //! `#[tokio::test]` per engine.
@@ -101,6 +102,13 @@ impl TestDb {
             });
         };
         let Some(admin_url) = std::env::var(var).ok().filter(|u| !u.trim().is_empty()) else {
+            // CI sets this so that a missing server fails the run instead of skipping quietly.
+            if std::env::var_os("SPENDBOT_TEST_REQUIRE_ENGINES").is_some() {
+                panic!(
+                    "{story} must run against {} but {var} is not set",
+                    engine.name()
+                );
+            }
             println!(
                 "SKIPPED: {story} not run against {} (set {var})",
                 engine.name()
