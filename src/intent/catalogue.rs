@@ -28,6 +28,10 @@ pub(crate) enum Role {
     Each,
     PriceAt,
     Pronoun,
+    CurrencySetting,
+    TimezoneSetting,
+    CategoriesQuestion,
+    Link,
     NumberWord(u32),
     Scale(Decimal),
     Fraction(Decimal),
@@ -207,6 +211,18 @@ pub(crate) struct Words {
     pub price_at: Vec<String>,
     #[serde(default)]
     pub pronouns: Vec<String>,
+    /// `set my currency to EUR`
+    #[serde(default)]
+    pub currency: Vec<String>,
+    /// `my time zone is Europe/Madrid`
+    #[serde(default)]
+    pub timezone: Vec<String>,
+    /// `which categories are there?`
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// `link my account`, `link ABCD2345`
+    #[serde(default)]
+    pub link: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -383,6 +399,10 @@ pub(crate) fn extend(
     put(p, &w.each, Role::Each);
     put(p, &w.price_at, Role::PriceAt);
     put(p, &w.pronouns, Role::Pronoun);
+    put(p, &w.currency, Role::CurrencySetting);
+    put(p, &w.timezone, Role::TimezoneSetting);
+    put(p, &w.categories, Role::CategoriesQuestion);
+    put(p, &w.link, Role::Link);
 
     let n = &lang.numbers;
     for (word, value) in &n.words {

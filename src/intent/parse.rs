@@ -613,6 +613,9 @@ pub(crate) fn parse(
         Some(Forced::Expense) => return expense(&mut toks, &amounts, text, day),
         None => {}
     }
+    if let Some(settings) = settings(&toks, text, amounts.is_empty()) {
+        return settings;
+    }
     if amounts.is_empty() && any(&toks, Role::Help) && !any(&toks, Role::ExpenseVerb) {
         return Intent::Help;
     }
@@ -656,6 +659,45 @@ pub(crate) fn parse(
         return query(&toks, false);
     }
     Intent::Unknown
+}
+
+/// The natural-language forms of the settings commands: `set my currency to EUR`, `my time zone
+/// is Europe/Madrid`, `what categories are there?`, `link my account`, `link ABCD2345`.
+fn settings(toks: &[Tok], text: &str, no_amount: bool) -> Option<Intent> {
+    let first = toks.iter().find(|t| !t.is_filler())?;
+    if first.has(Role::Link) {
+        // A code like `ABCD2345` lexes as a word and a number: read it from the text.
+        let code = text[first.t.end..]
+            .split_whitespace()
+            .find(|w| {
+                (6..=12).contains(&w.len())
+                    && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && w.chars().any(|c| c.is_ascii_digit())
+            })
+            .map(str::to_owned);
+        return Some(Intent::Link { code });
+    }
+    if !no_amount {
+        return None;
+    }
+    if any(toks, Role::CurrencySetting) {
+        let named = toks.iter().filter(|t| !t.used).find_map(Tok::currency);
+        return Some(Intent::SetCurrency(named));
+    }
+    if any(toks, Role::TimezoneSetting) {
+        // Zone names keep their case and slashes: `America/New_York`, `UTC`.
+        let zone = text
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | '?' | '!' | '"' | '\''))
+            .find(|w| {
+                w.contains('/') || w.eq_ignore_ascii_case("utc") || w.eq_ignore_ascii_case("gmt")
+            })
+            .map(str::to_owned);
+        return Some(Intent::SetTimezone(zone));
+    }
+    if any(toks, Role::CategoriesQuestion) {
+        return Some(Intent::Categories);
+    }
+    None
 }
 
 /// `week`, `month` alone (as in `/summary week`): this one.

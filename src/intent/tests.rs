@@ -221,3 +221,60 @@ fn output_has_exactly_the_contract_keys() {
     assert_eq!(multi["items"].as_array().map(Vec::len), Some(2));
     assert_eq!(multi["amount"], "17");
 }
+
+#[test]
+fn settings_have_natural_language_forms() {
+    use super::Intent;
+    use crate::domain::Currency;
+    let cat = Catalogue::embedded();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default();
+    let parse = |text: &str| {
+        cat.parse(
+            text,
+            &ParseContext {
+                today,
+                lang: Some("en"),
+            },
+        )
+    };
+    assert_eq!(
+        parse("set my currency to EUR"),
+        Intent::SetCurrency(Currency::parse("EUR"))
+    );
+    assert_eq!(
+        parse("change currency to euros"),
+        Intent::SetCurrency(Currency::parse("EUR"))
+    );
+    assert_eq!(
+        parse("/currency rupees"),
+        Intent::SetCurrency(Currency::parse("INR"))
+    );
+    assert_eq!(
+        parse("my time zone is Europe/Madrid"),
+        Intent::SetTimezone(Some("Europe/Madrid".into()))
+    );
+    assert_eq!(
+        parse("/timezone America/New_York"),
+        Intent::SetTimezone(Some("America/New_York".into()))
+    );
+    assert_eq!(parse("link my account"), Intent::Link { code: None });
+    assert_eq!(
+        parse("link ABCD2345"),
+        Intent::Link {
+            code: Some("ABCD2345".into())
+        }
+    );
+    assert_eq!(
+        parse("/link abcd2345"),
+        Intent::Link {
+            code: Some("abcd2345".into())
+        }
+    );
+    assert_eq!(parse("what categories are there?"), Intent::Categories);
+    assert_eq!(
+        parse("/start link-ABCD2345"),
+        Intent::Start {
+            payload: Some("link-ABCD2345".into())
+        }
+    );
+}
