@@ -521,13 +521,19 @@ impl Bot {
         }
         if recorded.statuses.is_empty() {
             let month = DateRange::month_of(turn.today);
-            let summary = self.ledger.summary(&turn.session, month, None).await?;
             let currency = turn.session.account.currency;
-            let spent = summary
-                .spent()
-                .into_iter()
-                .find(|(c, _)| *c == currency)
-                .map_or(Decimal::ZERO, |(_, t)| t);
+            // The recording read the month so far in its own transaction; ask only when not.
+            let spent = match recorded.month_spent {
+                Some(spent) => spent,
+                None => self
+                    .ledger
+                    .summary(&turn.session, month, None)
+                    .await?
+                    .spent()
+                    .into_iter()
+                    .find(|(c, _)| *c == currency)
+                    .map_or(Decimal::ZERO, |(_, t)| t),
+            };
             lines.push(self.t(
                 lang,
                 "month_so_far",

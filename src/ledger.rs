@@ -16,7 +16,9 @@ use crate::domain::{
     EntryId, EntryKind, IdentityId, Limit, LimitPeriod, LimitStatus, Money, NewEntry, NewLimit,
     Summary,
 };
-use crate::store::{AccountSetting, EntryFilter, Store, StoreError, Tx};
+use crate::store::{
+    AccountSetting, EntryFilter, NewRecording, RecordingOutcome, SpentQuery, Store, StoreError, Tx,
+};
 
 /// How long a link code stays valid.
 pub const LINK_CODE_TTL: Duration = Duration::minutes(10);
@@ -95,6 +97,19 @@ pub struct Recorded {
     /// Every limit the entries count towards, in the period holding `today`.
     pub statuses: Vec<LimitStatus>,
     pub crossings: Vec<Crossing>,
+    /// Expenses in the account's currency during the calendar month holding `today`, these
+    /// included; `None` when no expense was recorded.
+    pub month_spent: Option<Decimal>,
+}
+
+/// The sums one limit needs after a recording: where to find each.
+struct LimitPlan {
+    limit: Limit,
+    /// The index of the sum over the period holding `today`.
+    current: usize,
+    /// Each period holding a counted entry: the range, what the entries add to it (minor
+    /// units), and the index of its sum.
+    ranges: Vec<(DateRange, i64, usize)>,
 }
 
 /// Which entries to list; every field narrows the result.
@@ -230,8 +245,8 @@ impl Ledger {
 
     /// Records entries in one transaction together with `source.event` ([`LedgerError::Duplicate`]
     /// when that event was applied before: then nothing changes). Returns the entries, the status
-    /// of every limit the expenses count towards in the period holding `today`, and the
-    /// thresholds this change newly crossed in the period holding each entry's day.
+    /// of every limit the expenses count towards in the period holding `today`, the thresholds
+    /// this change newly crossed in the period holding each entry's day, and the month so far.
     #[tracing::instrument(skip_all, fields(account = %s.account.id, count = entries.len()))]
     pub async fn record(
         &self,
@@ -241,73 +256,105 @@ impl Ledger {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Recorded, LedgerError> {
-        let account = s.account.id;
-        let mut tx = self.store.begin_write().await?;
-        claim(&mut tx, source.event.as_ref(), s, now).await?;
-        let mut recorded = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let e = tx
-                .insert_entry(
-                    account,
-                    Some(s.identity_id),
-                    entry,
-                    source.message.as_deref(),
-                    now,
-                )
-                .await?;
-            recorded.push(e);
-        }
-        let mut statuses = Vec::new();
-        let mut crossings = Vec::new();
-        if recorded.iter().any(|e| e.kind == EntryKind::Expense) {
-            for limit in tx.limits(account).await? {
-                let counted: Vec<&Entry> = recorded
-                    .iter()
-                    .filter(|e| counts_towards(&limit, e))
-                    .collect();
-                if counted.is_empty() {
-                    continue;
-                }
-                let current = limit.period.range_containing(today);
-                let mut spent_now = None;
-                let mut ranges: Vec<DateRange> = Vec::new();
-                for e in &counted {
-                    let range = limit.period.range_containing(e.occurred_on);
-                    if !ranges.contains(&range) {
-                        ranges.push(range);
-                    }
-                }
-                for range in ranges {
-                    let after = spend(&mut tx, &limit, range).await?;
-                    if range == current {
-                        spent_now = Some(after);
-                    }
-                    let added: i64 = counted
-                        .iter()
-                        .filter(|e| range.contains(e.occurred_on))
-                        .map(|e| e.money.minor_units())
-                        .sum();
-                    for threshold in newly_crossed(limit.money.minor_units(), after - added, after)
-                    {
-                        crossings.push(Crossing {
-                            limit: limit.clone(),
-                            range,
-                            threshold,
-                        });
-                    }
-                }
-                let spent_minor = match spent_now {
-                    Some(v) => v,
-                    None => spend(&mut tx, &limit, current).await?,
-                };
-                statuses.push(status(limit, current, spent_minor));
+        let account = &s.account;
+        let any_expense = entries.iter().any(|e| e.kind == EntryKind::Expense);
+        // The limits are read before the write transaction, where reading costs the single
+        // writer nothing. A limit set or removed concurrently with this recording is simply
+        // not (or still) considered for it; the sums themselves are read inside the write
+        // transaction, so the spending and the thresholds crossed are exact.
+        let limits = if any_expense {
+            self.store.limits(account.id).await?
+        } else {
+            Vec::new()
+        };
+        // For each limit the new expenses count towards: the ranges holding them and the
+        // current one, each a sum to read after the insert.
+        let mut sums: Vec<SpentQuery> = Vec::new();
+        let mut plans: Vec<LimitPlan> = Vec::new();
+        for limit in limits {
+            let counted: Vec<&NewEntry> = entries
+                .iter()
+                .filter(|e| counts_towards(&limit, e))
+                .collect();
+            if counted.is_empty() {
+                continue;
             }
+            let current = limit.period.range_containing(today);
+            let mut ranges: Vec<(DateRange, i64)> = Vec::new();
+            for e in &counted {
+                let range = limit.period.range_containing(e.occurred_on);
+                match ranges.iter_mut().find(|(r, _)| *r == range) {
+                    Some((_, added)) => *added += e.money.minor_units(),
+                    None => ranges.push((range, e.money.minor_units())),
+                }
+            }
+            let mut plan = LimitPlan {
+                current: sum_index(&mut sums, &limit, current),
+                ranges: Vec::with_capacity(ranges.len()),
+                limit,
+            };
+            for (range, added) in ranges {
+                let at = sum_index(&mut sums, &plan.limit, range);
+                plan.ranges.push((range, added, at));
+            }
+            plans.push(plan);
         }
-        tx.commit().await?;
+        let month = any_expense.then(|| {
+            let q = SpentQuery {
+                currency: account.currency,
+                category: None,
+                range: DateRange::month_of(today),
+            };
+            position_or_push(&mut sums, q)
+        });
+        let outcome = self
+            .store
+            .record(&NewRecording {
+                account: account.id,
+                by: Some(s.identity_id),
+                event: source.event.as_ref().map(|k| k.0.as_str()),
+                entries,
+                source_message: source.message.as_deref(),
+                now,
+                sums: &sums,
+            })
+            .await?;
+        let (recorded, values) = match outcome {
+            RecordingOutcome::Recorded { entries, sums } => (entries, sums),
+            RecordingOutcome::Duplicate => return Err(LedgerError::Duplicate),
+        };
+        let value = |i: usize| {
+            values
+                .get(i)
+                .copied()
+                .ok_or_else(|| LedgerError::Other("the store returned too few sums".into()))
+        };
+        let mut statuses = Vec::with_capacity(plans.len());
+        let mut crossings = Vec::new();
+        for plan in plans {
+            for &(range, added, at) in &plan.ranges {
+                let after = value(at)?;
+                for threshold in newly_crossed(plan.limit.money.minor_units(), after - added, after)
+                {
+                    crossings.push(Crossing {
+                        limit: plan.limit.clone(),
+                        range,
+                        threshold,
+                    });
+                }
+            }
+            let current = plan.limit.period.range_containing(today);
+            statuses.push(status(plan.limit, current, value(plan.current)?));
+        }
+        let month_spent = match month {
+            Some(i) => Some(Money::from_minor(value(i)?, account.currency).amount()),
+            None => None,
+        };
         Ok(Recorded {
             entries: recorded,
             statuses,
             crossings,
+            month_spent,
         })
     }
 
@@ -629,21 +676,29 @@ async fn claim(
     Ok(())
 }
 
-/// Spent against a limit over a range, in minor units.
-async fn spend(tx: &mut Tx, limit: &Limit, range: DateRange) -> Result<i64, LedgerError> {
-    Ok(tx
-        .spent(
-            limit.account_id,
-            limit.money.currency(),
-            limit.category.as_ref(),
-            range,
-        )
-        .await?)
+/// The index of the sum spent against a limit over a range, asked once however often needed.
+fn sum_index(sums: &mut Vec<SpentQuery>, limit: &Limit, range: DateRange) -> usize {
+    let q = SpentQuery {
+        currency: limit.money.currency(),
+        category: limit.category.clone(),
+        range,
+    };
+    position_or_push(sums, q)
+}
+
+fn position_or_push(sums: &mut Vec<SpentQuery>, q: SpentQuery) -> usize {
+    match sums.iter().position(|s| *s == q) {
+        Some(i) => i,
+        None => {
+            sums.push(q);
+            sums.len() - 1
+        }
+    }
 }
 
 /// Whether an entry counts towards a limit: an expense in the limit's currency, and in its
 /// category when it has one. Amounts in different currencies are never added.
-fn counts_towards(limit: &Limit, e: &Entry) -> bool {
+fn counts_towards(limit: &Limit, e: &NewEntry) -> bool {
     e.kind == EntryKind::Expense
         && e.money.currency() == limit.money.currency()
         && limit.category.as_ref().is_none_or(|c| *c == e.category)

@@ -10,6 +10,7 @@ mod mysql;
 mod postgres;
 mod rows;
 mod sqlite;
+mod sqlite_writer;
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -120,6 +121,8 @@ fn is_unavailable_code(code: Option<&str>) -> bool {
 pub struct SqlitePools {
     read: SqlitePool,
     write: SqlitePool,
+    /// Recordings go through one task that commits them in groups (see `sqlite_writer`).
+    recorder: sqlite_writer::Writer,
 }
 
 impl SqlitePools {
@@ -229,6 +232,38 @@ pub struct Member {
     pub account: Account,
 }
 
+/// A sum of expenses to read once a recording's entries are in: in one currency, in one
+/// category or all, over a range of days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpentQuery {
+    pub currency: Currency,
+    pub category: Option<Category>,
+    pub range: DateRange,
+}
+
+/// Entries to record in one transaction, with the platform event they come from.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRecording<'a> {
+    pub account: AccountId,
+    pub by: Option<IdentityId>,
+    /// The platform event's key: when it was applied before, nothing changes.
+    pub event: Option<&'a str>,
+    pub entries: &'a [NewEntry],
+    pub source_message: Option<&'a str>,
+    pub now: DateTime<Utc>,
+    /// Read in the same transaction, after the entries went in.
+    pub sums: &'a [SpentQuery],
+}
+
+/// What [`Store::record`] did.
+#[derive(Debug, Clone)]
+pub enum RecordingOutcome {
+    /// The entries as stored, and the sums (minor units) in the order asked.
+    Recorded { entries: Vec<Entry>, sums: Vec<i64> },
+    /// The event was applied before; nothing changed.
+    Duplicate,
+}
+
 /// The embedded migrations of one engine.
 fn migrator(sql: &'static str) -> Migrator {
     Migrator {
@@ -292,7 +327,12 @@ impl Store {
                         .connect_with(options.read_only(true))
                         .await?
                 };
-                Ok(Store::Sqlite(SqlitePools { read, write }))
+                let recorder = sqlite_writer::Writer::spawn(write.clone());
+                Ok(Store::Sqlite(SqlitePools {
+                    read,
+                    write,
+                    recorder,
+                }))
             }
             "postgres" | "postgresql" => {
                 let options = PgConnectOptions::from_str(url)?;
@@ -387,6 +427,58 @@ impl Store {
             Store::Postgres(p) => TxInner::Postgres(p.begin().await?),
             Store::MySql(p) => TxInner::MySql(p.begin().await?),
         }))
+    }
+
+    /// Records the event, the entries and reads the sums in one transaction: all of it or
+    /// nothing. On SQLite, concurrent recordings share a transaction (group commit), each
+    /// still all or nothing on its own; elsewhere each has its own transaction.
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %r.account))]
+    pub async fn record(&self, r: &NewRecording<'_>) -> Result<RecordingOutcome, StoreError> {
+        let Store::Sqlite(p) = self else {
+            return record_in_tx(self, r).await;
+        };
+        let recording = sqlite_writer::Recording {
+            account_id: r.account.0,
+            event: r.event.map(str::to_owned),
+            now: r.now,
+            recorded_by: r.by.map(|i| i.0),
+            source_message: r.source_message.map(str::to_owned),
+            entries: r
+                .entries
+                .iter()
+                .map(|e| sqlite_writer::EntryValues {
+                    kind: e.kind.as_str(),
+                    amount_minor: e.money.minor_units(),
+                    currency: e.money.currency().code().to_owned(),
+                    category: e.category.as_str().to_owned(),
+                    note: e.note.as_ref().map(|n| n.as_str().to_owned()),
+                    occurred_on: e.occurred_on,
+                })
+                .collect(),
+            sums: r
+                .sums
+                .iter()
+                .map(|s| sqlite_writer::SumValues {
+                    currency: s.currency.code().to_owned(),
+                    category: s.category.as_ref().map(|c| c.as_str().to_owned()),
+                    from: s.range.from,
+                    to: s.range.to,
+                })
+                .collect(),
+        };
+        let Some((ids, sums)) = p.recorder.record(recording).await? else {
+            return Ok(RecordingOutcome::Duplicate);
+        };
+        if ids.len() != r.entries.len() {
+            return Err(StoreError::other("the store returned too few entry ids"));
+        }
+        let entries = r
+            .entries
+            .iter()
+            .zip(ids)
+            .map(|(e, id)| stored_entry(e, EntryId(id), r.account, r.by, r.now))
+            .collect();
+        Ok(RecordingOutcome::Recorded { entries, sums })
     }
 
     /// The identity and account of a chat identity, if it was seen before.
@@ -618,17 +710,7 @@ impl Tx {
             source_message,
         };
         let id = in_tx!(self, insert_entry(&new));
-        Ok(Entry {
-            id: EntryId(id),
-            account_id: account,
-            kind: entry.kind,
-            money: entry.money,
-            category: entry.category.clone(),
-            note: entry.note.clone(),
-            occurred_on: entry.occurred_on,
-            recorded_at: now,
-            recorded_by: by,
-        })
+        Ok(stored_entry(entry, EntryId(id), account, by, now))
     }
 
     /// One entry of the account.
@@ -774,6 +856,54 @@ impl Tx {
     pub async fn delete_account(&mut self, account: AccountId) -> Result<(), StoreError> {
         in_tx!(self, delete_account(account.0));
         Ok(())
+    }
+}
+
+/// [`Store::record`] as one transaction of its own, statement by statement.
+async fn record_in_tx(store: &Store, r: &NewRecording<'_>) -> Result<RecordingOutcome, StoreError> {
+    let mut tx = store.begin_write().await?;
+    if let Some(key) = r.event {
+        if !tx.claim_event(key, r.account, r.now).await? {
+            tx.rollback().await?;
+            return Ok(RecordingOutcome::Duplicate);
+        }
+    }
+    let mut entries = Vec::with_capacity(r.entries.len());
+    for e in r.entries {
+        entries.push(
+            tx.insert_entry(r.account, r.by, e, r.source_message, r.now)
+                .await?,
+        );
+    }
+    let mut sums = Vec::with_capacity(r.sums.len());
+    for s in r.sums {
+        sums.push(
+            tx.spent(r.account, s.currency, s.category.as_ref(), s.range)
+                .await?,
+        );
+    }
+    tx.commit().await?;
+    Ok(RecordingOutcome::Recorded { entries, sums })
+}
+
+/// A new entry as stored under `id`.
+fn stored_entry(
+    entry: &NewEntry,
+    id: EntryId,
+    account: AccountId,
+    by: Option<IdentityId>,
+    now: DateTime<Utc>,
+) -> Entry {
+    Entry {
+        id,
+        account_id: account,
+        kind: entry.kind,
+        money: entry.money,
+        category: entry.category.clone(),
+        note: entry.note.clone(),
+        occurred_on: entry.occurred_on,
+        recorded_at: now,
+        recorded_by: by,
     }
 }
 

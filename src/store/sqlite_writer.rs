@@ -1,0 +1,264 @@
+//! Group commit for recording on SQLite. Every statement costs a hop to the connection's worker
+//! thread, and SQLite lets one writer in at a time; so one task takes the recordings that are
+//! waiting, applies them in one transaction on the writing connection (one query per
+//! recording), and commits once for all of them.
+//!
+//! Each recording still stands alone: it runs inside a savepoint of its own, so a failing
+//! recording is rolled back without touching the others, and a redelivered event key skips only
+//! its own entries. Nobody hears back before the commit: a failed commit fails them all.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::sqlite::{SqliteArguments, SqlitePool};
+use sqlx::{Arguments, Connection, Sqlite, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+
+use super::StoreError;
+
+/// At most this many recordings share one transaction.
+const MAX_BATCH: usize = 64;
+/// Recordings waiting for the writer beyond this make their senders wait.
+const QUEUE: usize = 1024;
+
+/// One entry to insert, owned so that it can travel to the writer task.
+#[derive(Debug)]
+pub(super) struct EntryValues {
+    pub kind: &'static str,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub category: String,
+    pub note: Option<String>,
+    pub occurred_on: NaiveDate,
+}
+
+/// One sum of expenses to read once the entries are in.
+#[derive(Debug)]
+pub(super) struct SumValues {
+    pub currency: String,
+    pub category: Option<String>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// What one recording writes and reads.
+#[derive(Debug)]
+pub(super) struct Recording {
+    pub account_id: i64,
+    pub event: Option<String>,
+    pub now: DateTime<Utc>,
+    pub recorded_by: Option<i64>,
+    pub source_message: Option<String>,
+    pub entries: Vec<EntryValues>,
+    pub sums: Vec<SumValues>,
+}
+
+/// The ids of the new entries and the sums, in order; `None` when the event was applied before.
+pub(super) type Outcome = Option<(Vec<i64>, Vec<i64>)>;
+
+struct Job {
+    recording: Recording,
+    reply: oneshot::Sender<Result<Outcome, StoreError>>,
+}
+
+/// The writer task's door. Cheap to clone.
+#[derive(Clone, Debug)]
+pub(super) struct Writer(mpsc::Sender<Job>);
+
+impl Writer {
+    /// Starts the writer task on the current Tokio runtime. It ends when every `Writer` is gone.
+    pub fn spawn(pool: SqlitePool) -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(run(pool, rx));
+        Self(tx)
+    }
+
+    /// Applies one recording in the next group commit.
+    pub async fn record(&self, recording: Recording) -> Result<Outcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.0
+            .send(Job { recording, reply })
+            .await
+            .map_err(|_| StoreError::Unavailable(sqlx::Error::WorkerCrashed))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable(sqlx::Error::WorkerCrashed))?
+    }
+}
+
+async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let conn = pool.acquire().await;
+        // Those that arrived while the connection was busy join this transaction.
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        // A caller that gave up (its future was dropped) is not written for.
+        batch.retain(|j: &Job| !j.reply.is_closed());
+        match conn {
+            Ok(mut conn) => commit_group(&mut conn, &mut batch).await,
+            Err(e) => {
+                let e = StoreError::from(e);
+                for job in batch.drain(..) {
+                    job.reply.send(Err(share(&e))).ok();
+                }
+            }
+        }
+        batch.clear();
+    }
+}
+
+/// Applies the batch in one transaction and answers every job once it is committed.
+async fn commit_group(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
+    if batch.is_empty() {
+        return;
+    }
+    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => tx,
+        Err(e) => return fail_all(batch, &StoreError::from(e)),
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch.iter() {
+        let result = apply(&mut tx, &job.recording).await;
+        if result.is_err() {
+            // Undo this recording only; the transaction goes on for the others.
+            let undone = undo_one(&mut tx).await;
+            if let Err(e) = undone {
+                drop(tx);
+                return fail_all(batch, &StoreError::from(e));
+            }
+        }
+        results.push(result);
+    }
+    if let Err(e) = tx.commit().await {
+        return fail_all(batch, &StoreError::from(e));
+    }
+    for (job, result) in batch.drain(..).zip(results) {
+        job.reply.send(result).ok();
+    }
+}
+
+/// Rolls back the savepoint of the recording that failed.
+async fn undo_one(c: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("ROLLBACK TO record_one; RELEASE record_one")
+        .execute(c)
+        .await
+        .map(drop)
+}
+
+fn fail_all(batch: &mut Vec<Job>, e: &StoreError) {
+    for job in batch.drain(..) {
+        job.reply.send(Err(share(e))).ok();
+    }
+}
+
+/// The same error for one more caller (sqlx errors cannot be cloned), of the same kind.
+fn share(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(inner) => {
+            StoreError::Unavailable(sqlx::Error::Io(std::io::Error::other(inner.to_string())))
+        }
+        StoreError::Conflict => StoreError::Conflict,
+        StoreError::NotFound => StoreError::NotFound,
+        StoreError::Other(inner) => StoreError::other(inner.to_string()),
+    }
+}
+
+/// One recording as one query (one trip to the connection's thread): a savepoint, the event
+/// claim, the entries and the sums, then the release of the savepoint. The parameters are
+/// anonymous (`?`), bound in the order they appear across the statements: sqlx-sqlite treats
+/// a numbered parameter that a statement skips as a positional one, so numbers reused across
+/// statements would shift the values. After a claim that found the event already applied,
+/// `changes()` is 0 and no entry is inserted; each entry insert passes its own `changes()` on to
+/// the next, so either all of them go in or none.
+async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, StoreError> {
+    let mut sql = String::with_capacity(256 + 300 * (r.entries.len() + r.sums.len()));
+    let mut a = Args::default();
+    sql.push_str("SAVEPOINT record_one;\n");
+    if let Some(key) = &r.event {
+        let _ = writeln!(
+            sql,
+            "INSERT INTO inbound_events (event_key, account_id, created_at) \
+             VALUES ({}, {}, {}) ON CONFLICT (event_key) DO NOTHING RETURNING 1;",
+            a.push(key.as_str())?,
+            a.push(r.account_id)?,
+            a.push(r.now)?,
+        );
+    }
+    let guard = if r.event.is_some() {
+        " WHERE changes() = 1"
+    } else {
+        ""
+    };
+    for e in &r.entries {
+        let _ = writeln!(
+            sql,
+            "INSERT INTO entries (account_id, kind, amount_minor, currency, category, note, \
+             occurred_on, recorded_at, recorded_by, source_message) \
+             SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}{guard} RETURNING id;",
+            a.push(r.account_id)?,
+            a.push(e.kind)?,
+            a.push(e.amount_minor)?,
+            a.push(e.currency.as_str())?,
+            a.push(e.category.as_str())?,
+            a.push(e.note.as_deref())?,
+            a.push(e.occurred_on)?,
+            a.push(r.now)?,
+            a.push(r.recorded_by)?,
+            a.push(r.source_message.as_deref())?,
+        );
+    }
+    for s in &r.sums {
+        let _ = writeln!(
+            sql,
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries \
+             WHERE account_id = {} AND occurred_on >= {} AND occurred_on <= {} \
+             AND kind = 'expense' AND currency = {} AND ({} IS NULL OR category = {});",
+            a.push(r.account_id)?,
+            a.push(s.from)?,
+            a.push(s.to)?,
+            a.push(s.currency.as_str())?,
+            a.push(s.category.as_deref())?,
+            a.push(s.category.as_deref())?,
+        );
+    }
+    sql.push_str("RELEASE record_one;");
+    let values: Vec<i64> = sqlx::query_scalar_with::<Sqlite, i64, _>(&sql, a.0)
+        .fetch_all(&mut *c)
+        .await?;
+    let (n, m) = (r.entries.len(), r.sums.len());
+    let values = match (r.event.is_some(), values.len()) {
+        (true, len) if len == 1 + n + m => &values[1..],
+        (true, len) if len == m => return Ok(None),
+        (false, len) if len == n + m => &values[..],
+        // Answered with an error, the savepoint is gone and undoing it fails the whole batch.
+        (_, len) => {
+            return Err(StoreError::other(format!(
+                "recording returned {len} values where {n} entries and {m} sums were expected"
+            )));
+        }
+    };
+    let (ids, sums) = values.split_at(n);
+    Ok(Some((ids.to_vec(), sums.to_vec())))
+}
+
+/// Bound values, in the order of their `?`.
+#[derive(Default)]
+struct Args<'a>(SqliteArguments<'a>);
+
+impl<'a> Args<'a> {
+    /// Binds the next `?`.
+    fn push<T>(&mut self, value: T) -> Result<&'static str, StoreError>
+    where
+        T: sqlx::Encode<'a, Sqlite> + sqlx::Type<Sqlite> + 'a,
+    {
+        self.0
+            .add(value)
+            .map_err(|e| StoreError::Other(e.to_string().into()))?;
+        Ok("?")
+    }
+}
