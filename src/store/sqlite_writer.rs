@@ -262,3 +262,92 @@ impl<'a> Args<'a> {
         Ok("?")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, Utc};
+
+    use crate::domain::{AccountId, Category, Currency, EntryKind, Money, NewEntry};
+    use crate::store::{NewRecording, RecordingOutcome, Store, StoreError};
+
+    fn entry(minor: i64) -> NewEntry {
+        NewEntry {
+            kind: EntryKind::Expense,
+            money: Money::from_minor(minor, Currency::USD),
+            category: Category::other(),
+            note: None,
+            occurred_on: NaiveDate::from_ymd_opt(2026, 3, 4).unwrap_or_default(),
+        }
+    }
+
+    /// Concurrent recordings share transactions; each still stands alone: a redelivered key
+    /// skips only itself, a failing recording (a zero amount breaks a CHECK) leaves no claim.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_recording_in_a_group_stands_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("g.db").display());
+        let store = Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let mut tx = store.begin_write().await.expect("begin");
+        let account = tx
+            .insert_account(Currency::USD, chrono_tz::UTC, "en", Utc::now())
+            .await
+            .expect("account");
+        tx.commit().await.expect("commit");
+        let record = |key: String, minor: i64| {
+            let store = store.clone();
+            async move {
+                let entries = [entry(minor)];
+                let r = NewRecording {
+                    account: account.id,
+                    by: None,
+                    event: Some(&key),
+                    entries: &entries,
+                    source_message: None,
+                    now: Utc::now(),
+                    sums: &[],
+                };
+                store.record(&r).await
+            }
+        };
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..40 {
+            // Keys 0..20 twice, and one zero amount (key "bad").
+            let (key, minor) = match i {
+                39 => ("bad".to_owned(), 0),
+                i => (format!("k{}", i % 20), 100),
+            };
+            tasks.spawn(record(key, minor));
+        }
+        let (mut recorded, mut duplicates, mut failed) = (0, 0, 0);
+        while let Some(done) = tasks.join_next().await {
+            match done.expect("task") {
+                Ok(RecordingOutcome::Recorded { entries, .. }) => {
+                    assert_eq!(entries.len(), 1);
+                    recorded += 1;
+                }
+                Ok(RecordingOutcome::Duplicate) => duplicates += 1,
+                Err(StoreError::Other(_)) => failed += 1,
+                Err(e) => panic!("unexpected {e:?}"),
+            }
+        }
+        assert_eq!((recorded, duplicates, failed), (20, 19, 1));
+        let spent = store
+            .spent(
+                AccountId(account.id.0),
+                Currency::USD,
+                None,
+                crate::domain::DateRange::month_of(
+                    NaiveDate::from_ymd_opt(2026, 3, 4).unwrap_or_default(),
+                ),
+            )
+            .await
+            .expect("spent");
+        assert_eq!(spent, 20 * 100);
+        // The failed one claimed nothing: the same key records once it is right.
+        match record("bad".to_owned(), 5).await.expect("retry") {
+            RecordingOutcome::Recorded { entries, .. } => assert_eq!(entries.len(), 1),
+            RecordingOutcome::Duplicate => panic!("the failed recording kept its claim"),
+        }
+    }
+}
