@@ -5,7 +5,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("intents");
+    // Read at run time, not baked in at compile time: the same compiled script may serve
+    // several checkouts sharing one target directory.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| panic!("cargo sets CARGO_MANIFEST_DIR"));
+    let dir = Path::new(&manifest).join("intents");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut languages: Vec<(String, String)> = Vec::new();
     let entries =

@@ -55,6 +55,7 @@ pub(crate) enum Role {
     RangeTo,
     Since,
     In,
+    Rolling,
     CategoryName(u8),
     CategoryKeyword(u8),
     Merchant(u8),
@@ -74,6 +75,9 @@ pub(crate) enum Unit {
 #[derive(Debug, Default)]
 pub(crate) struct PhraseMap {
     map: HashMap<String, Vec<(Vec<String>, Role)>>,
+    /// Phrases that an earlier language owns: when languages are merged, a later one does not
+    /// add meanings to them (Spanish `a` is no price marker in English text).
+    locked: std::collections::HashSet<String>,
 }
 
 impl PhraseMap {
@@ -91,6 +95,9 @@ impl PhraseMap {
         let Some((first, rest)) = words.split_first() else {
             return;
         };
+        if self.locked.contains(&words.join(" ")) {
+            return;
+        }
         let entries = self.map.entry(first.clone()).or_default();
         if entries
             .iter()
@@ -100,6 +107,20 @@ impl PhraseMap {
         }
         entries.push((rest.to_vec(), role));
         entries.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
+    }
+
+    /// Gives every word known so far to the languages added before.
+    pub(crate) fn lock_existing(&mut self) {
+        for (first, entries) in &self.map {
+            for (rest, _) in entries {
+                let mut phrase = first.clone();
+                for w in rest {
+                    phrase.push(' ');
+                    phrase.push_str(w);
+                }
+                self.locked.insert(phrase);
+            }
+        }
     }
 
     pub(crate) fn get(&self, word: &str) -> Option<&[(Vec<String>, Role)]> {
@@ -258,6 +279,9 @@ pub(crate) struct Dates {
     pub since: Vec<String>,
     #[serde(default)]
     pub r#in: Vec<String>,
+    /// `past week`: the last seven days, not the calendar week before this one.
+    #[serde(default)]
+    pub rolling: Vec<String>,
     #[serde(default)]
     pub day: Vec<String>,
     #[serde(default)]
@@ -438,6 +462,7 @@ pub(crate) fn extend(
     put(p, &d.to, Role::RangeTo);
     put(p, &d.since, Role::Since);
     put(p, &d.r#in, Role::In);
+    put(p, &d.rolling, Role::Rolling);
     put(p, &d.day, Role::Unit(Unit::Day));
     put(p, &d.week, Role::Unit(Unit::Week));
     put(p, &d.month, Role::Unit(Unit::Month));
@@ -516,7 +541,10 @@ pub(crate) fn build_fuzzy(lexicon: &mut Lexicon) {
         for (rest, role) in entries {
             if rest.is_empty()
                 && word.chars().count() >= 4
-                && matches!(role, Role::CategoryName(_) | Role::CategoryKeyword(_))
+                && matches!(
+                    role,
+                    Role::CategoryName(_) | Role::CategoryKeyword(_) | Role::Merchant(_)
+                )
             {
                 fuzzy.push((word.to_owned(), *role));
             }

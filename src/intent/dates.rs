@@ -97,6 +97,16 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
             }
         }
     }
+    // `four days ago`, `a couple days ago`
+    if let Some((n, after)) =
+        count_at(toks, i).filter(|_| t.number_word().is_some() || t.has(Role::Article))
+    {
+        if let Some(unit) = toks.get(after).and_then(Tok::unit) {
+            if toks.get(after + 1).is_some_and(|n| n.has(Role::Ago)) {
+                return with_last(day(ago(today, n, unit)?), after + 1);
+            }
+        }
+    }
     // `a week ago`
     if t.has(Role::Article) {
         if let Some(unit) = toks.get(i + 1).and_then(Tok::unit) {
@@ -129,6 +139,9 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
     let is_this = t.has(Role::This);
     if is_last || is_this {
         let next = toks.get(i + 1)?;
+        if let Some(unit) = next.unit().filter(|_| t.has(Role::Rolling)) {
+            return Some((i + 1, None, Some(last_n(today, 1, unit)?)));
+        }
         if let Some(unit) = next.unit() {
             return Some((
                 i + 1,
@@ -211,13 +224,21 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
     // `20 november`, `20th of november`, `20 de noviembre`
     if (1..=31).contains(&value) {
         let mut j = i + 1;
+        // `20th of november`, `20 de noviembre`; but in `9 on nov 3` the 9 is no day.
         if toks
             .get(j)
-            .is_some_and(|n| n.has(Role::Stop) && n.month().is_none())
+            .is_some_and(|n| n.has(Role::Stop) && !n.has(Role::On) && n.month().is_none())
         {
             j += 1;
         }
-        if let Some(month) = toks.get(j).and_then(Tok::month) {
+        let month_has_own_day = toks.get(j + 1).is_some_and(is_day_number)
+            || (toks.get(j + 1).is_some_and(|n| n.t.norm == ".")
+                && toks.get(j + 2).is_some_and(is_day_number));
+        if let Some(month) = toks
+            .get(j)
+            .and_then(Tok::month)
+            .filter(|_| !month_has_own_day)
+        {
             let (year, last) = year_after(toks, j, today);
             let d = resolve_day(today, year, month, value)?;
             return with_last(day(d), last);
@@ -250,8 +271,22 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
     None
 }
 
-/// `Nov 20`, `november 20th 2025`, or the month alone (`october`, `october 2025`).
+/// A plain or ordinal number that can be a day of a month.
+fn is_day_number(n: &Tok) -> bool {
+    n.t.kind == Kind::Number
+        && (n.t.suffix.is_empty() || matches!(n.t.suffix.as_str(), "st" | "nd" | "rd" | "th"))
+        && n.t.norm.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+}
+
+/// `Nov 20`, `Nov. 20`, `november 20th 2025`, or the month alone (`october`, `october 2025`).
 fn month_at(toks: &[Tok], i: usize, month: u32, today: NaiveDate) -> Option<Match> {
+    if toks.get(i + 1).is_some_and(|n| n.t.norm == ".")
+        && toks.get(i + 2).is_some_and(is_day_number)
+    {
+        let d: u32 = toks[i + 2].t.norm.parse().ok()?;
+        let (year, last) = year_after(toks, i + 2, today);
+        return with_last(day(resolve_day(today, year, month, d)?), last);
+    }
     if let Some(n) = toks.get(i + 1) {
         let ordinal_or_plain =
             n.t.suffix.is_empty() || matches!(n.t.suffix.as_str(), "st" | "nd" | "rd" | "th");
@@ -335,6 +370,12 @@ fn slash_date(norm: &str, month_first: bool, today: NaiveDate) -> Option<NaiveDa
 /// the index after it.
 fn count_at(toks: &[Tok], i: usize) -> Option<(u32, usize)> {
     let t = toks.get(i)?;
+    // `a couple days`
+    if t.has(Role::Article) {
+        if let Some(n) = toks.get(i + 1).and_then(Tok::number_word) {
+            return Some((n, i + 2));
+        }
+    }
     if t.t.kind == Kind::Number && t.t.suffix.is_empty() {
         return Some((t.t.norm.parse().ok()?, i + 1));
     }

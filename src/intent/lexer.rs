@@ -157,7 +157,12 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                 i += 1;
             }
             let word = fold(&text[offset(start)..offset(i)]);
-            let word = word.trim_end_matches('\'').to_owned();
+            // `yesterday's` means `yesterday` to the parser; the note keeps the raw text.
+            let word = word
+                .strip_suffix("'s")
+                .unwrap_or(&word)
+                .trim_end_matches('\'')
+                .to_owned();
             if at(i) == Some('$') && DOLLAR_PREFIXES.contains(&word.as_str()) {
                 i += 1;
                 push(
@@ -179,7 +184,9 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                 offset(i),
                 c.to_string(),
             );
-        } else if matches!(c, ',' | ';' | '+' | '&') {
+        } else if matches!(c, ',' | ';' | '+' | '&')
+            || (matches!(c, '/' | '|') && spaced && at(i + 1).is_some_and(char::is_whitespace))
+        {
             i += 1;
             push(
                 &mut tokens,
@@ -203,7 +210,7 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                     "@".into(),
                 );
             }
-        } else if matches!(c, '%' | '?' | '-' | '–' | '—' | '.' | '!' | ':') {
+        } else if matches!(c, '%' | '?' | '-' | '–' | '—' | '.' | '!' | ':' | '*' | '×') {
             i += 1;
             let norm = if c == '–' || c == '—' {
                 "-".to_owned()

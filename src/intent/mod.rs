@@ -195,10 +195,14 @@ impl Catalogue {
         let mut merged = Lexicon::new();
         let mut langs = Vec::new();
         let mut commands = HashMap::new();
-        for (name, text) in languages {
+        // English first: it owns the words it shares with later languages in the merged lexicon.
+        let mut languages = languages.to_vec();
+        languages.sort_by_key(|(name, _)| (!name.starts_with("en."), name.to_string()));
+        for (name, text) in &languages {
             let file: LanguageFile = toml::from_str(text).map_err(|e| invalid(name, e))?;
             let mut lexicon = Lexicon::new();
             catalogue::extend(&mut lexicon, name, &file, &common_file)?;
+            merged.phrases.lock_existing();
             catalogue::extend(&mut merged, name, &file, &common_file)?;
             catalogue::build_fuzzy(&mut lexicon);
             for def in &file.commands {

@@ -264,6 +264,8 @@ struct Amount {
     quantity: bool,
     /// `6 each`, `at 6`: a unit price.
     unit_price: bool,
+    /// `2 x 3.50`: already a count times a price.
+    product: bool,
 }
 
 fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
@@ -292,6 +294,25 @@ fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
         while let Some(s) = toks.get(last + 1).filter(|n| !n.used).and_then(Tok::scale) {
             value *= s;
             last += 1;
+        }
+        // `2 x 3.50`, `2x3.50`, `3 × 4`, `2 * 3.5`: a count times a price is the amount.
+        let mut product = false;
+        let times = |t: &Tok| !t.used && matches!(t.t.norm.as_str(), "x" | "*" | "×");
+        let factor_at = if glued_x {
+            Some(last + 1)
+        } else {
+            toks.get(last + 1).filter(|t| times(t)).map(|_| last + 2)
+        };
+        if let Some(k) = factor_at {
+            let factor = toks
+                .get(k)
+                .filter(|n| !n.used && n.t.kind == Kind::Number && n.t.suffix.is_empty())
+                .and_then(|n| parse_digits(&n.t.norm, lex.dot_thousands));
+            if let Some(f) = factor {
+                value *= f;
+                last = k;
+                product = true;
+            }
         }
         let mut first = i;
         if currency.is_none() {
@@ -323,6 +344,30 @@ fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
                 last += 1;
             }
         }
+        // `10 dollars and 50 cents`
+        if let (Some(join), Some(cents), Some(unit)) =
+            (toks.get(last + 1), toks.get(last + 2), toks.get(last + 3))
+        {
+            let fraction = unit.find(|r| {
+                if let Role::Fraction(f) = r {
+                    Some(f)
+                } else {
+                    None
+                }
+            });
+            let count = match cents.t.kind {
+                Kind::Number if cents.t.suffix.is_empty() => parse_digits(&cents.t.norm, false),
+                _ => cents.number_word().map(Decimal::from),
+            };
+            if let (true, Some(c), Some(f)) = (
+                join.has(Role::NumberJoin) && !cents.used && !unit.used,
+                count,
+                fraction,
+            ) {
+                value += c * f;
+                last += 3;
+            }
+        }
         let mut unit_price = false;
         if let Some(n) = toks.get(last + 1).filter(|n| !n.used && n.has(Role::Each)) {
             let _ = n;
@@ -346,14 +391,16 @@ fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
         });
         let quantity = currency.is_none()
             && !unit_price
+            && !product
             && value.fract().is_zero()
             && value > Decimal::ZERO
             && value < Decimal::from(100)
-            && (next_is_noun || glued_x);
+            && (next_is_noun || (glued_x && !product));
         for t in &mut toks[first..=last] {
             t.used = true;
         }
         found.push(Amount {
+            product,
             first,
             last,
             value,
@@ -402,9 +449,17 @@ fn read_number(
     let mut n = WordNumber::default();
     let mut j = i;
     let mut last = None;
+    // The value of the number word just before, when nothing scaled it since.
+    let mut previous: Option<u32> = None;
     while let Some(w) = toks.get(j).filter(|w| !w.used) {
         if let Some(v) = w.number_word() {
+            // `twelve fifty`, `one fifty`: dollars and cents, said as two numbers.
+            if previous.is_some() && v >= 10 {
+                let value = n.value() + Decimal::from(v) / Decimal::from(100);
+                return Some((value, j, None, false, false));
+            }
             n.add(v);
+            previous = Some(v);
         } else if let Some(s) = w.find(|r| {
             if let Role::Scale(s) = r {
                 Some(s)
@@ -412,10 +467,18 @@ fn read_number(
                 None
             }
         }) {
-            if !n.any && j == i {
+            // `mil pesos`, `grand`: a scale word alone is one of it.
+            let alone = !n.any && j == i;
+            if alone && (s < Decimal::from(1000) || w.t.norm.chars().count() < 3) {
                 return None;
             }
             n.scale(s);
+            previous = None;
+        } else if w.t.norm == "-"
+            && previous.is_some()
+            && toks.get(j + 1).is_some_and(|x| x.number_word().is_some())
+        {
+            // `twenty-five`
         } else if w.has(Role::Article)
             && j == i
             && toks.get(j + 1).is_some_and(|x| x.scale().is_some())
@@ -442,6 +505,9 @@ fn read_number(
 
 /// What the amount of one item is, from the numbers found in its words.
 fn choose(amounts: &[&Amount]) -> (Option<Decimal>, Option<Currency>, Vec<Decimal>) {
+    if let Some(p) = amounts.iter().find(|a| a.product) {
+        return (Some(p.value), p.currency, Vec::new());
+    }
     if let Some(unit) = amounts.iter().find(|a| a.unit_price) {
         let count = amounts
             .iter()
@@ -619,11 +685,15 @@ pub(crate) fn parse(
     if amounts.is_empty() && any(&toks, Role::Help) && !any(&toks, Role::ExpenseVerb) {
         return Intent::Help;
     }
-    if amounts.is_empty() && any(&toks, Role::Undo) {
+    let first_content = toks.iter().position(|t| !t.used && !t.is_filler());
+    let leads = |toks: &[Tok], role: Role| first_content.is_some_and(|f| toks[f].has(role));
+    if any(&toks, Role::Undo) && (amounts.is_empty() || leads(&toks, Role::Undo)) {
         return Intent::Undo;
     }
     if any(&toks, Role::Limit) {
-        if amounts.is_empty() && (summary || list || question) && !any(&toks, Role::LimitRemove) {
+        // Without an amount, `am I over budget` asks; `budget` or `set a limit` wants one.
+        let asks = summary || list || question || !leads(&toks, Role::Limit);
+        if amounts.is_empty() && asks && !any(&toks, Role::LimitRemove) {
             return query(&toks, false);
         }
         return limit(&mut toks, &amounts);
@@ -641,18 +711,20 @@ pub(crate) fn parse(
     }
     let (category, _, rank) = category_in(&toks, 0..toks.len());
     let expense_verb = any(&toks, Role::ExpenseVerb);
+    // `I have 2 cats`, `I love pizza`: talk about oneself without spending is chit-chat.
+    let first_word = toks.iter().find(|t| !t.is_filler() || t.has(Role::Pronoun));
+    let chit_chat = first_word.is_some_and(|t| t.has(Role::Pronoun)) && !expense_verb;
     if !amounts.is_empty() {
-        let first_word = toks.iter().find(|t| !t.is_filler() || t.has(Role::Pronoun));
-        if first_word.is_some_and(|t| t.has(Role::Pronoun)) && !expense_verb {
+        if chit_chat {
             return Intent::Unknown;
         }
         return expense(&mut toks, &amounts, text, day);
     }
     let multi_day = range.is_some_and(|r| r.from != r.to);
-    if range.is_some() && (multi_day || rank == 3) && !expense_verb {
+    if range.is_some() && (multi_day || rank == 3) && (!expense_verb || question) {
         return query(&toks, false);
     }
-    if expense_verb || category.is_some() {
+    if (expense_verb || category.is_some()) && !chit_chat && !question {
         return expense(&mut toks, &amounts, text, day);
     }
     if range.is_some() && content_words == 0 {
