@@ -10,11 +10,10 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use crate::bot::EventKey;
 use crate::domain::{
     Account, Category, CategoryTotal, ChatIdentity, Currency, DEFAULT_CATEGORIES, DateRange, Entry,
-    EntryId, EntryKind, IdentityId, Limit, LimitPeriod, LimitStatus, Money, NewEntry, NewLimit,
-    Summary,
+    EntryId, EntryKind, EventKey, IdentityId, Limit, LimitPeriod, LimitStatus, Money, NewEntry,
+    NewLimit, Summary,
 };
 use crate::store::{
     AccountSetting, EntryFilter, NewRecording, RecordingOutcome, SpentQuery, Store, StoreError, Tx,
