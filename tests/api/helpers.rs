@@ -105,6 +105,32 @@ pub async fn spawn_app() -> TestApp {
     }
 }
 
+/// [`spawn_app`] with `pairs` added to the settings (they win over the test defaults).
+pub async fn spawn_app_with(pairs: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = sqlite_url(dir.path());
+    let mut all: Vec<(&str, &str)> = vec![("DATABASE_URL", &url), ("SPENDBOT_LOG", "warn")];
+    all.extend_from_slice(pairs);
+    let state = startup::build_state(settings_with(&all))
+        .await
+        .expect("the app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port on localhost");
+    let addr: SocketAddr = listener.local_addr().expect("a local address");
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(startup::serve(state.clone(), listener, async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        address: format!("http://{addr}"),
+        state,
+        shutdown: Some(tx),
+        server: Some(server),
+        _dir: dir,
+    }
+}
+
 /// What a run of the binary printed, and how it ended.
 #[derive(Debug)]
 pub struct Output {

@@ -5,8 +5,10 @@
 mod cli;
 mod console;
 mod conversation;
+mod fakes;
 mod health;
 mod helpers;
 mod layers;
 mod ledger_story;
+mod telegram;
 mod test_db;

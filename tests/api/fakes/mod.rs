@@ -1,0 +1,3 @@
+//! Fakes of the remote platforms the service talks to. Only remote platforms are faked.
+
+pub mod telegram;
