@@ -5,6 +5,7 @@
 mod cli;
 mod console;
 mod conversation;
+mod deploy;
 mod fakes;
 mod health;
 mod helpers;
