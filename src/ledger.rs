@@ -1,6 +1,8 @@
 //! The use cases of a wallet: first contact, recording, listing and summarising entries, undo
-//! and delete, limits and where spending stands against them, account settings, linking chat
-//! identities with one-time codes, and the conversation state of follow-up questions.
+//! and delete, edits of the message an expense came from, changing an entry's category, limits
+//! and where spending stands against them, account settings, linking chat identities with
+//! one-time codes, whether an identity can be written to, and the conversation state of
+//! follow-up questions.
 //!
 //! Every operation is scoped to the session's account: nothing here reads or changes another
 //! account's data. Writes that come from a platform event record the event key in the same
@@ -111,6 +113,9 @@ struct LimitPlan {
     ranges: Vec<(DateRange, i64, usize)>,
 }
 
+/// The entries of one platform message before and after an edit, each in id order.
+pub type EditedEntries = (Vec<Entry>, Vec<Entry>);
+
 /// Which entries to list; every field narrows the result.
 #[derive(Debug, Clone, Default)]
 pub struct EntryQuery {
@@ -181,6 +186,14 @@ impl Ledger {
         language: Option<&str>,
     ) -> Result<Session, LedgerError> {
         if let Some(m) = self.store.member(identity).await? {
+            if m.unreachable {
+                // A person who writes to the bot can be written to again. The flag came with
+                // the read above, so this costs a write only when it is set.
+                match self.store.set_reachable(identity, true).await {
+                    Ok(_) => tracing::info!(account = %m.account.id, "identity reachable again"),
+                    Err(e) => tracing::warn!(error = %e, "could not mark the identity reachable"),
+                }
+            }
             return Ok(Session {
                 account: m.account,
                 identity_id: m.identity_id,
@@ -392,6 +405,101 @@ impl Ledger {
         tx.delete_entry(s.account.id, entry.id).await?;
         tx.commit().await?;
         Ok(Some(entry))
+    }
+
+    /// Applies an edit of the platform message `message` (the [`Source::message`] the entries
+    /// were recorded with): the entries recorded from it are changed in place, pairwise in id
+    /// order (same ids, so an Undo button on the old confirmation still works), extra old ones
+    /// deleted, extra new ones inserted with the same source message. `Ok(None)` when no entry
+    /// of this account came from that message (nothing changes then, and the event key is not
+    /// claimed). Otherwise the event key is claimed in the same transaction
+    /// ([`LedgerError::Duplicate`] on a redelivery). Returns (before, after), in id order.
+    #[tracing::instrument(skip_all, fields(account = %s.account.id, count = entries.len()))]
+    pub async fn edit_message_entries(
+        &self,
+        s: &Session,
+        message: &str,
+        entries: &[NewEntry],
+        event: Option<&EventKey>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<EditedEntries>, LedgerError> {
+        let account = s.account.id;
+        let mut tx = self.store.begin_write().await?;
+        // Locks them (PostgreSQL, MySQL): two edits of one message apply one after the other.
+        let before = tx.entries_from_message(account, message).await?;
+        if before.is_empty() {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        claim(&mut tx, event, s, now).await?;
+        let mut after = Vec::with_capacity(entries.len());
+        for (old, new) in before.iter().zip(entries) {
+            if !tx.update_entry(account, old.id, new).await? {
+                return Err(LedgerError::NotFound);
+            }
+            after.push(Entry {
+                kind: new.kind,
+                money: new.money,
+                category: new.category.clone(),
+                note: new.note.clone(),
+                occurred_on: new.occurred_on,
+                ..old.clone()
+            });
+        }
+        for old in before.iter().skip(entries.len()) {
+            tx.delete_entry(account, old.id).await?;
+        }
+        for new in entries.iter().skip(before.len()) {
+            after.push(
+                tx.insert_entry(account, Some(s.identity_id), new, Some(message), now)
+                    .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(Some((before, after)))
+    }
+
+    /// Changes the category of one entry of this account; `Ok(None)` when the account has no
+    /// such entry. The event key is claimed in the same transaction either way.
+    #[tracing::instrument(skip_all, fields(account = %s.account.id, entry = %id))]
+    pub async fn set_category(
+        &self,
+        s: &Session,
+        id: EntryId,
+        category: &Category,
+        event: Option<&EventKey>,
+    ) -> Result<Option<Entry>, LedgerError> {
+        let mut tx = self.store.begin_write().await?;
+        claim(&mut tx, event, s, Utc::now()).await?;
+        if !tx.set_entry_category(s.account.id, id, category).await? {
+            tx.commit().await?;
+            return Ok(None);
+        }
+        let entry = tx
+            .entry(s.account.id, id)
+            .await?
+            .ok_or(LedgerError::NotFound)?;
+        tx.commit().await?;
+        Ok(Some(entry))
+    }
+
+    /// Marks a chat identity reachable or not (a user blocked the bot, or closed their
+    /// messages); alerts skip unreachable ones. An unknown identity is `Ok(())`: nothing
+    /// changes.
+    #[tracing::instrument(skip_all, fields(identity = %identity, reachable))]
+    pub async fn set_reachable(
+        &self,
+        identity: &ChatIdentity,
+        reachable: bool,
+    ) -> Result<(), LedgerError> {
+        self.store.set_reachable(identity, reachable).await?;
+        Ok(())
+    }
+
+    /// Whether the identity is marked reachable (`true` for unknown identities).
+    #[tracing::instrument(skip_all, level = "debug", fields(identity = %identity))]
+    pub async fn is_reachable(&self, identity: &ChatIdentity) -> Result<bool, LedgerError> {
+        Ok(self.store.reachable(identity).await?.unwrap_or(true))
     }
 
     /// Entries newest first (day, then id); see [`EntryQuery`].

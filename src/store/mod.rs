@@ -230,6 +230,8 @@ pub struct Pending {
 pub struct Member {
     pub identity_id: IdentityId,
     pub account: Account,
+    /// Marked unreachable (the person blocked the bot or closed their messages).
+    pub unreachable: bool,
 }
 
 /// A sum of expenses to read once a recording's entries are in: in one currency, in one
@@ -491,6 +493,34 @@ impl Store {
         row.map(rows::MemberRow::into_member).transpose()
     }
 
+    /// Marks a chat identity reachable or not; `false` when the identity is unknown.
+    #[tracing::instrument(skip_all, level = "debug", fields(identity = %identity))]
+    pub async fn set_reachable(
+        &self,
+        identity: &ChatIdentity,
+        reachable: bool,
+    ) -> Result<bool, StoreError> {
+        let changed = write!(
+            self,
+            set_unreachable(
+                identity.platform().as_str(),
+                identity.external_id(),
+                !reachable
+            )
+        );
+        Ok(changed > 0)
+    }
+
+    /// Whether a chat identity is marked reachable; `None` when it is unknown.
+    #[tracing::instrument(skip_all, level = "debug", fields(identity = %identity))]
+    pub async fn reachable(&self, identity: &ChatIdentity) -> Result<Option<bool>, StoreError> {
+        let unreachable = read!(
+            self,
+            unreachable(identity.platform().as_str(), identity.external_id())
+        );
+        Ok(unreachable.map(|u| !u))
+    }
+
     #[tracing::instrument(skip_all, level = "debug", fields(account = %id))]
     pub async fn account(&self, id: AccountId) -> Result<Account, StoreError> {
         read!(self, account(id.0))
@@ -724,6 +754,47 @@ impl Tx {
             .transpose()
     }
 
+    /// The account's entries recorded from one platform message, oldest first; on PostgreSQL
+    /// and MySQL locked until the transaction ends (SQLite's write transaction holds the lock).
+    pub async fn entries_from_message(
+        &mut self,
+        account: AccountId,
+        message: &str,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let rows = in_tx!(self, entries_from_message(account.0, message));
+        rows.into_iter().map(EntryRow::into_entry).collect()
+    }
+
+    /// Replaces kind, amount, category, note and day of one entry of the account, keeping its
+    /// id, source message and when and by whom it was recorded; `false` when there is none.
+    pub async fn update_entry(
+        &mut self,
+        account: AccountId,
+        id: EntryId,
+        entry: &NewEntry,
+    ) -> Result<bool, StoreError> {
+        let currency = entry.money.currency();
+        let values = rows::EntryValuesParams {
+            kind: entry.kind.as_str(),
+            amount_minor: entry.money.minor_units(),
+            currency: currency.code(),
+            category: entry.category.as_str(),
+            note: entry.note.as_ref().map(Note::as_str),
+            occurred_on: entry.occurred_on,
+        };
+        Ok(in_tx!(self, update_entry(account.0, id.0, &values)) > 0)
+    }
+
+    /// Changes the category of one entry of the account; `false` when there is none.
+    pub async fn set_entry_category(
+        &mut self,
+        account: AccountId,
+        id: EntryId,
+        category: &Category,
+    ) -> Result<bool, StoreError> {
+        Ok(in_tx!(self, set_entry_category(account.0, id.0, category.as_str())) > 0)
+    }
+
     /// The account's most recently recorded entry.
     pub async fn latest_entry(&mut self, account: AccountId) -> Result<Option<Entry>, StoreError> {
         in_tx!(self, latest_entry(account.0))
@@ -910,6 +981,7 @@ fn stored_entry(
 impl rows::MemberRow {
     fn into_member(self) -> Result<Member, StoreError> {
         let identity_id = IdentityId(self.identity_id);
+        let unreachable = self.unreachable;
         let account = AccountRow {
             id: self.account_id,
             currency: self.currency,
@@ -920,6 +992,7 @@ impl rows::MemberRow {
         Ok(Member {
             identity_id,
             account,
+            unreachable,
         })
     }
 }

@@ -8,8 +8,8 @@ use sqlx::MySqlConnection as Conn;
 
 use super::AccountSetting;
 use super::rows::{
-    AccountRow, EntryQueryParams, EntryRow, LimitRow, LinkCodeRow, MemberRow, NewEntryParams,
-    PendingRow, TotalRow,
+    AccountRow, EntryQueryParams, EntryRow, EntryValuesParams, LimitRow, LinkCodeRow, MemberRow,
+    NewEntryParams, PendingRow, TotalRow,
 };
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -30,7 +30,8 @@ pub async fn ping(c: &mut Conn) -> Result<()> {
 
 pub async fn member(c: &mut Conn, platform: &str, external_id: &str) -> Result<Option<MemberRow>> {
     sqlx::query_as(
-        "SELECT i.id AS identity_id, a.id AS account_id, a.currency, a.timezone, a.language \
+        "SELECT i.id AS identity_id, i.unreachable, \
+           a.id AS account_id, a.currency, a.timezone, a.language \
          FROM identities i JOIN accounts a ON a.id = i.account_id \
          WHERE i.platform = ? AND i.external_id = ?",
     )
@@ -158,6 +159,64 @@ pub async fn latest_entry(c: &mut Conn, account_id: i64) -> Result<Option<EntryR
 
 pub async fn delete_entry(c: &mut Conn, account_id: i64, id: i64) -> Result<u64> {
     let done = sqlx::query("DELETE FROM entries WHERE account_id = ? AND id = ?")
+        .bind(account_id)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The account's entries recorded from one platform message, oldest first, locked until the
+/// transaction ends so that two edits of one message serialise.
+pub async fn entries_from_message(
+    c: &mut Conn,
+    account_id: i64,
+    message: &str,
+) -> Result<Vec<EntryRow>> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        entry_columns!(),
+        " FROM entries WHERE account_id = ? AND source_message = ? ORDER BY id FOR UPDATE"
+    ))
+    .bind(account_id)
+    .bind(message)
+    .fetch_all(c)
+    .await
+}
+
+/// Replaces the values of one entry of the account, keeping its id, source and recording.
+pub async fn update_entry(
+    c: &mut Conn,
+    account_id: i64,
+    id: i64,
+    v: &EntryValuesParams<'_>,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE entries SET kind = ?, amount_minor = ?, currency = ?, category = ?, \
+         note = ?, occurred_on = ? WHERE account_id = ? AND id = ?",
+    )
+    .bind(v.kind)
+    .bind(v.amount_minor)
+    .bind(v.currency)
+    .bind(v.category)
+    .bind(v.note)
+    .bind(v.occurred_on)
+    .bind(account_id)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// sqlx connects with the found-rows flag: an entry that already has the category counts.
+pub async fn set_entry_category(
+    c: &mut Conn,
+    account_id: i64,
+    id: i64,
+    category: &str,
+) -> Result<u64> {
+    let done = sqlx::query("UPDATE entries SET category = ? WHERE account_id = ? AND id = ?")
+        .bind(category)
         .bind(account_id)
         .bind(id)
         .execute(c)
@@ -411,6 +470,30 @@ pub async fn delete_account(c: &mut Conn, account_id: i64) -> Result<()> {
         .execute(c)
         .await
         .map(drop)
+}
+
+pub async fn set_unreachable(
+    c: &mut Conn,
+    platform: &str,
+    external_id: &str,
+    unreachable: bool,
+) -> Result<u64> {
+    let done =
+        sqlx::query("UPDATE identities SET unreachable = ? WHERE platform = ? AND external_id = ?")
+            .bind(unreachable)
+            .bind(platform)
+            .bind(external_id)
+            .execute(c)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn unreachable(c: &mut Conn, platform: &str, external_id: &str) -> Result<Option<bool>> {
+    sqlx::query_scalar("SELECT unreachable FROM identities WHERE platform = ? AND external_id = ?")
+        .bind(platform)
+        .bind(external_id)
+        .fetch_optional(c)
+        .await
 }
 
 pub async fn set_pending(

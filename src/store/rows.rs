@@ -40,6 +40,7 @@ row! {
     /// A chat identity joined with its account.
     pub struct MemberRow {
         pub identity_id: i64,
+        pub unreachable: bool,
         pub account_id: i64,
         pub currency: String,
         pub timezone: String,
@@ -114,6 +115,17 @@ pub struct NewEntryParams<'a> {
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: Option<i64>,
     pub source_message: Option<&'a str>,
+}
+
+/// The bound values that an edit of an entry replaces.
+#[derive(Debug)]
+pub struct EntryValuesParams<'a> {
+    pub kind: &'static str,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+    pub category: &'a str,
+    pub note: Option<&'a str>,
+    pub occurred_on: NaiveDate,
 }
 
 /// The bound values of an entry listing: the date range is always bound (the whole of time

@@ -6,8 +6,8 @@ use sqlx::SqliteConnection as Conn;
 
 use super::AccountSetting;
 use super::rows::{
-    AccountRow, EntryQueryParams, EntryRow, LimitRow, LinkCodeRow, MemberRow, NewEntryParams,
-    PendingRow, TotalRow,
+    AccountRow, EntryQueryParams, EntryRow, EntryValuesParams, LimitRow, LinkCodeRow, MemberRow,
+    NewEntryParams, PendingRow, TotalRow,
 };
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -26,7 +26,8 @@ pub async fn ping(c: &mut Conn) -> Result<()> {
 
 pub async fn member(c: &mut Conn, platform: &str, external_id: &str) -> Result<Option<MemberRow>> {
     sqlx::query_as(
-        "SELECT i.id AS identity_id, a.id AS account_id, a.currency, a.timezone, a.language \
+        "SELECT i.id AS identity_id, i.unreachable, \
+           a.id AS account_id, a.currency, a.timezone, a.language \
          FROM identities i JOIN accounts a ON a.id = i.account_id \
          WHERE i.platform = ?1 AND i.external_id = ?2",
     )
@@ -148,6 +149,63 @@ pub async fn latest_entry(c: &mut Conn, account_id: i64) -> Result<Option<EntryR
 
 pub async fn delete_entry(c: &mut Conn, account_id: i64, id: i64) -> Result<u64> {
     let done = sqlx::query("DELETE FROM entries WHERE account_id = ?1 AND id = ?2")
+        .bind(account_id)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The account's entries recorded from one platform message, oldest first. The write
+/// transaction already holds SQLite's single write lock, so a plain read suffices.
+pub async fn entries_from_message(
+    c: &mut Conn,
+    account_id: i64,
+    message: &str,
+) -> Result<Vec<EntryRow>> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        entry_columns!(),
+        " FROM entries WHERE account_id = ?1 AND source_message = ?2 ORDER BY id"
+    ))
+    .bind(account_id)
+    .bind(message)
+    .fetch_all(c)
+    .await
+}
+
+/// Replaces the values of one entry of the account, keeping its id, source and recording.
+pub async fn update_entry(
+    c: &mut Conn,
+    account_id: i64,
+    id: i64,
+    v: &EntryValuesParams<'_>,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE entries SET kind = ?1, amount_minor = ?2, currency = ?3, category = ?4, \
+         note = ?5, occurred_on = ?6 WHERE account_id = ?7 AND id = ?8",
+    )
+    .bind(v.kind)
+    .bind(v.amount_minor)
+    .bind(v.currency)
+    .bind(v.category)
+    .bind(v.note)
+    .bind(v.occurred_on)
+    .bind(account_id)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn set_entry_category(
+    c: &mut Conn,
+    account_id: i64,
+    id: i64,
+    category: &str,
+) -> Result<u64> {
+    let done = sqlx::query("UPDATE entries SET category = ?1 WHERE account_id = ?2 AND id = ?3")
+        .bind(category)
         .bind(account_id)
         .bind(id)
         .execute(c)
@@ -383,6 +441,33 @@ pub async fn delete_account(c: &mut Conn, account_id: i64) -> Result<()> {
         .execute(c)
         .await
         .map(drop)
+}
+
+pub async fn set_unreachable(
+    c: &mut Conn,
+    platform: &str,
+    external_id: &str,
+    unreachable: bool,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE identities SET unreachable = ?1 WHERE platform = ?2 AND external_id = ?3",
+    )
+    .bind(unreachable)
+    .bind(platform)
+    .bind(external_id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn unreachable(c: &mut Conn, platform: &str, external_id: &str) -> Result<Option<bool>> {
+    sqlx::query_scalar(
+        "SELECT unreachable FROM identities WHERE platform = ?1 AND external_id = ?2",
+    )
+    .bind(platform)
+    .bind(external_id)
+    .fetch_optional(c)
+    .await
 }
 
 pub async fn set_pending(

@@ -26,6 +26,9 @@ crate::each_engine!(
     follow_up_state_is_taken_once_and_expires,
     migrating_twice_is_a_no_op,
     concurrent_writers_queue_instead_of_failing,
+    editing_a_message_changes_its_entries_in_place,
+    the_category_of_an_entry_can_be_changed_only_by_its_account,
+    identities_are_marked_unreachable_and_back,
 );
 
 fn d(s: &str) -> NaiveDate {
@@ -916,4 +919,304 @@ async fn all_entries_up_to(ledger: &Ledger, s: &Session, limit: u32) -> usize {
         .await
         .expect("entries")
         .len()
+}
+
+async fn editing_a_message_changes_its_entries_in_place(url: String) {
+    let ledger = ledger(&url).await;
+    let alice = session(&ledger, Platform::Telegram, "801").await;
+    let message = "tg:1:11";
+    let source = Source {
+        event: Some(EventKey("tg:update:1".into())),
+        message: Some(message.into()),
+    };
+    let recorded = ledger
+        .record(
+            &alice,
+            &source,
+            &[
+                expense("10", "food", Some("lunch"), today()),
+                expense("5", "transport", Some("bus"), today()),
+            ],
+            today(),
+            Utc::now(),
+        )
+        .await
+        .expect("record");
+    let (first, second) = (recorded.entries[0].id, recorded.entries[1].id);
+    // Something else in the same account, from another message, that no edit may touch.
+    let other = ledger
+        .record(
+            &alice,
+            &Source {
+                event: None,
+                message: Some("tg:1:12".into()),
+            },
+            &[expense("1", "food", Some("gum"), today())],
+            today(),
+            Utc::now(),
+        )
+        .await
+        .expect("record another message")
+        .entries[0]
+        .id;
+
+    let edit = EventKey("tg:update:2".into());
+    let (before, after) = ledger
+        .edit_message_entries(
+            &alice,
+            message,
+            &[expense("12.50", "food", Some("lunch, really"), today())],
+            Some(&edit),
+            Utc::now(),
+        )
+        .await
+        .expect("edit")
+        .expect("entries came from that message");
+    let ids = |es: &[spendbot::domain::Entry]| es.iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids(&before), vec![first, second], "before: in id order");
+    assert_eq!(before[0].money.amount(), dec("10"));
+    assert_eq!(
+        ids(&after),
+        vec![first],
+        "changed in place, not a new entry"
+    );
+    assert_eq!(after[0].money.amount(), dec("12.50"));
+    assert_eq!(after[0].recorded_by, Some(alice.identity_id));
+    let listed = all_entries(&ledger, &alice).await;
+    assert_eq!(ids(&listed), vec![other, first], "the second one is gone");
+    let edited = listed.iter().find(|e| e.id == first).expect("edited entry");
+    assert_eq!(edited.money.amount(), dec("12.50"));
+    assert_eq!(
+        edited.note.as_ref().map(Note::as_str),
+        Some("lunch, really")
+    );
+    let summary = ledger
+        .summary(&alice, DateRange::month_of(today()), None)
+        .await
+        .expect("summary");
+    assert_eq!(summary.spent(), vec![(Currency::USD, dec("13.50"))]);
+    assert!(
+        summary
+            .by_category
+            .iter()
+            .all(|c| c.category != cat("transport"))
+    );
+
+    // An edit of a message that recorded nothing changes nothing and claims no key.
+    let unrelated = EventKey("tg:update:3".into());
+    let none = ledger
+        .edit_message_entries(
+            &alice,
+            "tg:1:99",
+            &[expense("99", "food", None, today())],
+            Some(&unrelated),
+            Utc::now(),
+        )
+        .await
+        .expect("edit of an unknown message");
+    assert!(none.is_none());
+    assert_eq!(all_entries(&ledger, &alice).await.len(), 2);
+
+    // A redelivered edit is a duplicate and changes nothing.
+    let again = ledger
+        .edit_message_entries(
+            &alice,
+            message,
+            &[expense("99", "food", None, today())],
+            Some(&edit),
+            Utc::now(),
+        )
+        .await;
+    assert!(matches!(again, Err(LedgerError::Duplicate)), "{again:?}");
+    let listed = all_entries(&ledger, &alice).await;
+    let edited = listed.iter().find(|e| e.id == first).expect("edited entry");
+    assert_eq!(edited.money.amount(), dec("12.50"));
+
+    // Another account cannot edit it, even knowing the message reference.
+    let bob = session(&ledger, Platform::Telegram, "802").await;
+    let stolen = ledger
+        .edit_message_entries(
+            &bob,
+            message,
+            &[expense("0.01", "food", None, today())],
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("another account's edit");
+    assert!(stolen.is_none());
+    assert!(all_entries(&ledger, &bob).await.is_empty());
+    let listed = all_entries(&ledger, &alice).await;
+    assert_eq!(ids(&listed), vec![other, first]);
+    assert_eq!(
+        listed
+            .iter()
+            .find(|e| e.id == first)
+            .map(|e| e.money.amount()),
+        Some(dec("12.50"))
+    );
+
+    // An edit into more entries inserts the extra ones from the same message (the key the
+    // unknown message did not claim still works), and a later edit finds all of them.
+    let (_, grown) = ledger
+        .edit_message_entries(
+            &alice,
+            message,
+            &[
+                expense("12.50", "food", Some("lunch"), today()),
+                expense("3", "transport", Some("tram"), d("2026-11-24")),
+                income("40", today()),
+            ],
+            Some(&unrelated),
+            Utc::now(),
+        )
+        .await
+        .expect("edit into three")
+        .expect("still from that message");
+    assert_eq!(grown.len(), 3);
+    assert_eq!(grown[0].id, first);
+    assert!(grown[1].id > other && grown[2].id > grown[1].id);
+    assert_eq!(grown[1].occurred_on, d("2026-11-24"));
+    assert_eq!(grown[2].kind, EntryKind::Income);
+    let (before, after) = ledger
+        .edit_message_entries(
+            &alice,
+            message,
+            &[expense("8", "food", None, today())],
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("edit into one")
+        .expect("still from that message");
+    assert_eq!(ids(&before), ids(&grown));
+    assert_eq!(ids(&after), vec![first]);
+    let listed = all_entries(&ledger, &alice).await;
+    assert_eq!(ids(&listed), vec![other, first]);
+
+    // The old confirmation's Undo button still finds the entry by its id.
+    let deleted = ledger
+        .delete(&alice, first, None)
+        .await
+        .expect("delete")
+        .expect("the edited entry");
+    assert_eq!(deleted.money.amount(), dec("8"));
+}
+
+async fn the_category_of_an_entry_can_be_changed_only_by_its_account(url: String) {
+    let ledger = ledger(&url).await;
+    let alice = session(&ledger, Platform::Telegram, "811").await;
+    let bob = session(&ledger, Platform::Telegram, "812").await;
+    let done = record(
+        &ledger,
+        &alice,
+        &[expense("7.25", "other", Some("beans"), today())],
+    )
+    .await;
+    let id = done.entries[0].id;
+
+    let key = EventKey("tg:callback:1".into());
+    let changed = ledger
+        .set_category(&alice, id, &cat("food"), Some(&key))
+        .await
+        .expect("set category")
+        .expect("alice's entry");
+    assert_eq!(changed.id, id);
+    assert_eq!(changed.category, cat("food"));
+    assert_eq!(changed.money.amount(), dec("7.25"));
+    assert_eq!(changed.note.as_ref().map(Note::as_str), Some("beans"));
+    assert_eq!(changed.occurred_on, today());
+
+    // A redelivered button press changes nothing.
+    let again = ledger
+        .set_category(&alice, id, &cat("pets"), Some(&key))
+        .await;
+    assert!(matches!(again, Err(LedgerError::Duplicate)), "{again:?}");
+
+    // Another account cannot change it, nor find out it exists.
+    let stolen = ledger
+        .set_category(&bob, id, &cat("pets"), None)
+        .await
+        .expect("bob's attempt");
+    assert!(stolen.is_none());
+    let missing = ledger
+        .set_category(&alice, EntryId(i64::MAX), &cat("pets"), None)
+        .await
+        .expect("unknown entry");
+    assert!(missing.is_none());
+
+    let listed = all_entries(&ledger, &alice).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].category, cat("food"));
+    let summary = ledger
+        .summary(&alice, DateRange::month_of(today()), Some(&cat("food")))
+        .await
+        .expect("summary");
+    assert_eq!(summary.spent(), vec![(Currency::USD, dec("7.25"))]);
+
+    // A custom category is kept and offered afterwards.
+    let custom = ledger
+        .set_category(&alice, id, &cat("coffee"), None)
+        .await
+        .expect("custom category")
+        .expect("alice's entry");
+    assert_eq!(custom.category, cat("coffee"));
+    let unchanged = ledger
+        .set_category(&alice, id, &cat("coffee"), None)
+        .await
+        .expect("the same category again");
+    assert_eq!(
+        unchanged.map(|e| e.category),
+        Some(cat("coffee")),
+        "an entry that already has the category is still found"
+    );
+    let categories = ledger.categories(&alice).await.expect("categories");
+    assert!(categories.contains(&cat("coffee")));
+}
+
+async fn identities_are_marked_unreachable_and_back(url: String) {
+    let ledger = ledger(&url).await;
+    let stranger = who(Platform::Telegram, "829");
+    ledger
+        .set_reachable(&stranger, false)
+        .await
+        .expect("an unknown identity is fine");
+    assert!(ledger.is_reachable(&stranger).await.expect("reachable"));
+
+    let alice = who(Platform::Telegram, "821");
+    let first = session(&ledger, Platform::Telegram, "821").await;
+    let bob = who(Platform::Telegram, "822");
+    session(&ledger, Platform::Telegram, "822").await;
+    let same_id_elsewhere = who(Platform::Discord, "821");
+    session(&ledger, Platform::Discord, "821").await;
+    assert!(ledger.is_reachable(&alice).await.expect("reachable"));
+
+    ledger.set_reachable(&alice, false).await.expect("blocked");
+    assert!(!ledger.is_reachable(&alice).await.expect("reachable"));
+    assert!(ledger.is_reachable(&bob).await.expect("reachable"));
+    assert!(
+        ledger
+            .is_reachable(&same_id_elsewhere)
+            .await
+            .expect("reachable")
+    );
+    ledger.set_reachable(&alice, false).await.expect("twice");
+    assert!(!ledger.is_reachable(&alice).await.expect("reachable"));
+
+    ledger.set_reachable(&alice, true).await.expect("unblocked");
+    assert!(ledger.is_reachable(&alice).await.expect("reachable"));
+
+    // A person who writes to the bot is reachable again, in the same account.
+    ledger.set_reachable(&alice, false).await.expect("blocked");
+    let back = ledger
+        .session(&alice, Some("821"), None)
+        .await
+        .expect("session");
+    assert!(!back.created);
+    assert_eq!(back.account.id, first.account.id);
+    assert_eq!(back.identity_id, first.identity_id);
+    assert!(ledger.is_reachable(&alice).await.expect("reachable"));
+    // A new identity starts reachable.
+    session(&ledger, Platform::Telegram, "829").await;
+    assert!(ledger.is_reachable(&stranger).await.expect("reachable"));
 }
