@@ -37,6 +37,7 @@ fn message(i: usize) -> Result<Incoming, Box<dyn std::error::Error>> {
         at: Utc::now(),
         event: Some(EventKey(format!("bench:{i}"))),
         hints: Default::default(),
+        message: None,
     })
 }
 

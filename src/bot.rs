@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::domain::EventKey;
 use crate::domain::{
-    Category, ChatIdentity, Currency, DateRange, Entry, EntryId, EntryKind, LimitStatus, Money,
-    MoneyError, NewEntry, NewLimit, Note, format_amount,
+    Category, ChatIdentity, Currency, DEFAULT_CATEGORIES, DateRange, Entry, EntryId, EntryKind,
+    LimitStatus, Money, MoneyError, NewEntry, NewLimit, Note, format_amount,
 };
 use crate::intent::{Catalogue, DeleteTarget, Intent, Item, LimitDraft, ParseContext, Query};
 use crate::ledger::{
@@ -32,6 +32,8 @@ pub enum IncomingKind {
     Text(String),
     /// A button of an earlier reply was pressed; carries the button's data.
     Button(String),
+    /// The person edited an earlier message (`Incoming::message` says which) to this text.
+    Edited(String),
 }
 
 /// A message from a person on any platform.
@@ -42,6 +44,9 @@ pub struct Incoming {
     pub at: DateTime<Utc>,
     pub event: Option<EventKey>,
     pub hints: IdentityHints,
+    /// The platform's reference of the message (e.g. `tg:<chat>:<message id>`), kept with what it
+    /// records so that an edit of the message can change it.
+    pub message: Option<String>,
 }
 
 impl Incoming {
@@ -53,6 +58,7 @@ impl Incoming {
             at: Utc::now(),
             event: None,
             hints: IdentityHints::default(),
+            message: None,
         }
     }
 }
@@ -132,7 +138,7 @@ impl Turn<'_> {
     fn source(&self) -> Source {
         Source {
             event: self.incoming.event.clone(),
-            message: None,
+            message: self.incoming.message.clone(),
         }
     }
 
@@ -155,6 +161,18 @@ impl Bot {
 
     pub fn catalogue(&self) -> &'static Catalogue {
         self.catalogue
+    }
+
+    /// Marks a chat identity reachable or not, for an adapter that learns the person blocked
+    /// the bot (or unblocked it). `false` when it could not be saved (the database is down).
+    pub async fn set_reachable(&self, identity: &ChatIdentity, reachable: bool) -> bool {
+        match self.ledger.set_reachable(identity, reachable).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not save whether an identity is reachable");
+                false
+            }
+        }
     }
 
     /// Answers one incoming event. Never fails: problems become friendly text.
@@ -233,6 +251,7 @@ impl Bot {
         match &incoming.kind {
             IncomingKind::Button(data) => self.button(&turn, data).await,
             IncomingKind::Text(text) => self.message(&turn, text).await,
+            IncomingKind::Edited(text) => self.edited(&turn, text).await,
         }
     }
 
@@ -273,13 +292,13 @@ impl Bot {
     async fn button(&self, turn: &Turn<'_>, data: &str) -> Result<Reply, LedgerError> {
         if let Some(ids) = data.strip_prefix("undo:") {
             let mut removed = Vec::new();
-            for id in ids.split(',').filter_map(|s| s.parse::<i64>().ok()) {
+            for (n, id) in ids
+                .split(',')
+                .filter_map(|s| s.parse::<i64>().ok())
+                .enumerate()
+            {
                 // Only the first deletion carries the event key; the rest belong to it.
-                let event = if removed.is_empty() {
-                    turn.event()
-                } else {
-                    None
-                };
+                let event = if n == 0 { turn.event() } else { None };
                 if let Some(e) = self
                     .ledger
                     .delete(&turn.session, EntryId(id), event)
@@ -296,7 +315,111 @@ impl Bot {
         if let Some(amount) = data.strip_prefix("amount:") {
             return self.message(turn, amount).await;
         }
+        if let Some(id) = data
+            .strip_prefix("cat:")
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            return Ok(self.category_picker(turn, id));
+        }
+        if let Some((id, name)) = data
+            .strip_prefix("setcat:")
+            .and_then(|rest| rest.split_once(':'))
+        {
+            let (Ok(id), Some(category)) = (id.parse::<i64>(), Category::parse(name)) else {
+                return Ok(Reply::text(self.t(&turn.lang, "unknown", &[])));
+            };
+            let changed = self
+                .ledger
+                .set_category(&turn.session, EntryId(id), &category, turn.event())
+                .await?;
+            return Ok(Reply::text(match changed {
+                Some(e) => self.t(
+                    &turn.lang,
+                    "category_changed",
+                    &[("entry", &self.describe(turn, &e))],
+                ),
+                None => self.t(&turn.lang, "not_found", &[]),
+            }));
+        }
         Ok(Reply::text(self.t(&turn.lang, "unknown", &[])))
+    }
+
+    /// The default categories as buttons, to move entry `id` to one of them.
+    fn category_picker(&self, turn: &Turn<'_>, id: i64) -> Reply {
+        let buttons = DEFAULT_CATEGORIES
+            .iter()
+            .map(|c| Button {
+                label: (*c).to_owned(),
+                data: format!("setcat:{id}:{c}"),
+            })
+            .collect();
+        Reply {
+            text: self.t(&turn.lang, "category_pick", &[("id", &id.to_string())]),
+            buttons,
+            ..Reply::default()
+        }
+    }
+
+    /// An edited message: the entries it recorded change to what it says now.
+    async fn edited(&self, turn: &Turn<'_>, text: &str) -> Result<Reply, LedgerError> {
+        let lang = turn.lang.as_str();
+        let Some(message) = turn.incoming.message.as_deref() else {
+            return self.message(turn, text).await;
+        };
+        let (items, date, kind) = match self.parse(turn, text.trim()) {
+            Intent::AddExpense { items, date } => (items, date, EntryKind::Expense),
+            Intent::AddIncome { item, date } => (vec![item], date, EntryKind::Income),
+            // An edit into something that is not an expense is answered like a new message.
+            _ => return self.message(turn, text).await,
+        };
+        let mut entries = Vec::with_capacity(items.len());
+        for item in &items {
+            let Some(amount) = item.amount else {
+                return Ok(Reply::text(self.t(lang, "edit_needs_amount", &[])));
+            };
+            let money = match Money::new(
+                amount,
+                item.currency.unwrap_or(turn.session.account.currency),
+            ) {
+                Ok(m) => m,
+                Err(MoneyError::TooLarge) => {
+                    return Ok(Reply::text(self.t(lang, "amount_too_large", &[])));
+                }
+                Err(_) => return Ok(Reply::text(self.t(lang, "amount_not_positive", &[]))),
+            };
+            let category = match kind {
+                EntryKind::Income => Category::parse("income").unwrap_or_else(Category::other),
+                EntryKind::Expense => item.category.clone().unwrap_or_else(Category::other),
+            };
+            let note = item.note.as_deref().and_then(Note::new);
+            entries.push(NewEntry {
+                kind,
+                money,
+                category,
+                note,
+                occurred_on: date.unwrap_or(turn.today),
+            });
+        }
+        let changed = self
+            .ledger
+            .edit_message_entries(
+                &turn.session,
+                message,
+                &entries,
+                turn.event(),
+                turn.incoming.at,
+            )
+            .await?;
+        let Some((before, after)) = changed else {
+            return self.message(turn, text).await;
+        };
+        let was: Vec<String> = before.iter().map(|e| self.describe(turn, e)).collect();
+        let now: Vec<String> = after.iter().map(|e| self.describe(turn, e)).collect();
+        Ok(Reply::text(self.t(
+            lang,
+            "edited",
+            &[("before", &was.join("; ")), ("after", &now.join("; "))],
+        )))
     }
 
     async fn act(&self, turn: &Turn<'_>, intent: Intent) -> Result<Reply, LedgerError> {
@@ -432,14 +555,21 @@ impl Bot {
         }
         let ids: Vec<String> = recorded.entries.iter().map(|e| e.id.to_string()).collect();
         let data = format!("undo:{}", ids.join(","));
-        let buttons = if data.len() <= 64 {
-            vec![Button {
+        let mut buttons = Vec::new();
+        if data.len() <= 64 {
+            buttons.push(Button {
                 label: self.t(lang, "button_undo", &[]),
                 data,
-            }]
-        } else {
-            Vec::new()
-        };
+            });
+        }
+        if let [entry] = recorded.entries.as_slice() {
+            if entry.kind == EntryKind::Expense {
+                buttons.push(Button {
+                    label: self.t(lang, "button_category", &[]),
+                    data: format!("cat:{}", entry.id),
+                });
+            }
+        }
         Ok(Reply {
             text,
             buttons,

@@ -124,6 +124,7 @@ pub async fn run<R: BufRead, W: Write>(
             // A terminal never redelivers a line, so there is no event key to deduplicate.
             event: None,
             hints: user.hints.clone(),
+            message: None,
         };
         let reply = bot.handle(incoming).await;
         write_reply(&mut output, &reply)?;

@@ -156,7 +156,7 @@ async fn chat(
     let user = console::ConsoleUser::new(&name, env)
         .map_err(|e| UsageError(format!("--as {name:?}: {e}")))?;
     let store = startup::connect_and_migrate(&settings).await?;
-    let state = startup::wire(Arc::new(settings), store);
+    let state = startup::wire(Arc::new(settings), store)?;
     let stdin = io::stdin();
     let mode = if stdin.is_terminal() {
         console::Mode::Interactive

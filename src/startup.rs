@@ -13,11 +13,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderMap;
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -29,6 +31,7 @@ use crate::ledger::{AccountDefaults, Ledger};
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::store::Store;
+use crate::telegram::Telegram;
 
 /// How long workers get to finish their current item after the HTTP server has stopped.
 const WORKER_GRACE: Duration = Duration::from_secs(10);
@@ -41,6 +44,8 @@ pub struct AppState {
     pub ledger: Ledger,
     pub bot: Bot,
     pub metrics: Arc<Metrics>,
+    /// The Telegram adapter, when `TELEGRAM_BOT_TOKEN` is set.
+    pub telegram: Option<Arc<Telegram>>,
 }
 
 /// Tells a background worker that the service is stopping. Workers `select!` on
@@ -77,7 +82,7 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Store> {
 }
 
 /// The ledger and the bot over a migrated store, with the settings' account defaults.
-pub fn wire(settings: Arc<Settings>, store: Store) -> AppState {
+pub fn wire(settings: Arc<Settings>, store: Store) -> anyhow::Result<AppState> {
     let defaults = AccountDefaults {
         currency: settings.defaults.currency,
         timezone: settings.defaults.timezone,
@@ -86,25 +91,40 @@ pub fn wire(settings: Arc<Settings>, store: Store) -> AppState {
     };
     let ledger = Ledger::new(store.clone(), defaults);
     let bot = Bot::new(ledger.clone(), Catalogue::embedded());
-    AppState {
+    let telegram = match Telegram::from_settings(&settings, bot.clone()) {
+        None => None,
+        Some(Ok(t)) => Some(Arc::new(t)),
+        Some(Err(e)) => anyhow::bail!("{e}"),
+    };
+    Ok(AppState {
         settings,
         store,
         ledger,
         bot,
         metrics: Arc::new(Metrics::new()),
-    }
+        telegram,
+    })
 }
 
 /// Connects, migrates and wires: the state `serve` runs on.
 pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
     let store = connect_and_migrate(&settings).await?;
-    Ok(wire(Arc::new(settings), store))
+    wire(Arc::new(settings), store)
 }
 
 /// Every HTTP route of `serve`. Later adapters mount theirs here, before the metrics layer so
 /// that their requests are counted too, e.g. `.merge(crate::telegram::routes())`.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut routes = Router::new();
+    if let Some(tg) = state.telegram.clone().filter(|t| t.webhook_mode()) {
+        routes = routes.route(
+            "/telegram/webhook",
+            post(move |headers: HeaderMap, body: Bytes| async move {
+                tg.webhook(&headers, &body).await
+            }),
+        );
+    }
+    routes
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -118,13 +138,35 @@ pub fn router(state: AppState) -> Router {
 /// Starts the background workers (the outbox worker, Telegram long polling …) on `workers`.
 /// Each gets the state and a [`Shutdown`]; none exist yet.
 fn spawn_workers(state: &AppState, shutdown: &Shutdown, workers: &mut JoinSet<()>) {
-    let _ = (state, shutdown, workers);
+    if let Some(tg) = state.telegram.clone() {
+        let mut stop = shutdown.clone();
+        let check = shutdown.clone();
+        if tg.webhook_mode() {
+            // Set the webhook and the command menu; Telegram may be slow to answer at boot.
+            workers.spawn(async move {
+                tokio::select! {
+                    () = tg.prepare(|| check.is_stopping()) => {}
+                    () = stop.wait() => {}
+                }
+            });
+        } else {
+            workers.spawn(async move {
+                tg.poll(|| check.is_stopping(), async move { stop.wait().await })
+                    .await
+            });
+        }
+    }
 }
 
 /// Says once, at start, which adapters are on and why the others are not.
 fn log_adapters(settings: &Settings) {
     if settings.telegram.bot_token.is_some() {
-        tracing::warn!("telegram: configured, but this build has no Telegram adapter yet");
+        let mode = if settings.telegram.webhook_secret.is_some() {
+            "webhook"
+        } else {
+            "long polling"
+        };
+        tracing::info!(api = %settings.telegram.api_url, "telegram: on ({mode})");
     } else {
         tracing::info!("telegram: off (TELEGRAM_BOT_TOKEN not set)");
     }

@@ -19,6 +19,7 @@ crate::each_engine!(
     replies_follow_the_language_of_the_person,
     the_undo_button_removes_exactly_what_one_message_recorded,
     text_is_stored_as_typed_and_long_notes_are_shortened_visibly,
+    the_category_buttons_move_an_expense_to_another_category,
 );
 
 /// Wednesday 25 November 2026, noon UTC.
@@ -53,6 +54,7 @@ fn said(who: &ChatIdentity, text: &str) -> Incoming {
         at: noon(),
         event: None,
         hints: IdentityHints::default(),
+        message: None,
     }
 }
 
@@ -77,8 +79,9 @@ async fn a_conversation_records_asks_and_answers(url: String) {
         "{}",
         r.text
     );
-    assert_eq!(r.buttons.len(), 1);
+    assert_eq!(r.buttons.len(), 2, "Undo and Category");
     assert!(r.buttons[0].data.starts_with("undo:"));
+    assert!(r.buttons[1].data.starts_with("cat:"));
 
     let r = say(&bot, &alice, "coffee").await;
     assert!(r.text.contains("How much was coffee?"), "{}", r.text);
@@ -392,4 +395,43 @@ async fn text_is_stored_as_typed_and_long_notes_are_shortened_visibly(url: Strin
         "{}",
         r.text
     );
+}
+
+async fn the_category_buttons_move_an_expense_to_another_category(url: String) {
+    let (bot, _) = bot(&url).await;
+    let hal = person(Platform::Telegram, "5");
+    let r = say(&bot, &hal, "gas 40").await;
+    let pick = r
+        .buttons
+        .iter()
+        .find(|b| b.data.starts_with("cat:"))
+        .map(|b| b.data.clone());
+    let pick = pick.expect("a category button");
+    let id = pick.trim_start_matches("cat:").to_owned();
+    let press = |data: String| Incoming {
+        kind: IncomingKind::Button(data),
+        ..said(&hal, "")
+    };
+    let r = bot.handle(press(pick)).await;
+    assert!(r.text.contains("Which category"), "{}", r.text);
+    assert_eq!(r.buttons.len(), 13);
+    let utilities = r
+        .buttons
+        .iter()
+        .find(|b| b.label == "utilities")
+        .map(|b| b.data.clone());
+    let r = bot
+        .handle(press(utilities.expect("a utilities button")))
+        .await;
+    assert!(r.text.contains("40.00 USD · utilities · gas"), "{}", r.text);
+    let r = say(&bot, &hal, "/summary").await;
+    assert!(r.text.contains("utilities 40.00 USD"), "{}", r.text);
+    // Nobody moves another person's expense.
+    let mallory = person(Platform::Telegram, "6");
+    let steal = Incoming {
+        kind: IncomingKind::Button(format!("setcat:{id}:gifts")),
+        ..said(&mallory, "")
+    };
+    let r = bot.handle(steal).await;
+    assert!(r.text.contains("couldn't find"), "{}", r.text);
 }
