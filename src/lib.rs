@@ -7,6 +7,7 @@
 
 pub mod bot;
 pub mod console;
+pub mod discord;
 pub mod domain;
 pub mod intent;
 pub mod ledger;

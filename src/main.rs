@@ -53,6 +53,21 @@ enum Command {
     },
     /// Apply pending migrations to DATABASE_URL and exit.
     Migrate,
+    /// Discord application tasks.
+    Discord {
+        #[command(subcommand)]
+        task: DiscordTask,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DiscordTask {
+    /// Register (bulk-overwrite) the slash commands with Discord, globally or for one guild.
+    RegisterCommands {
+        /// Only this guild (server) id: changes show at once, handy while testing.
+        #[arg(long, value_name = "ID")]
+        guild: Option<u64>,
+    },
 }
 
 /// Bad arguments: reported like the others, but with exit status 2.
@@ -135,8 +150,42 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> anyhow::Result<()> {
             startup::connect_and_migrate(&settings).await?.close().await;
             Ok(())
         }),
+        Command::Discord {
+            task: DiscordTask::RegisterCommands { guild },
+        } => runtime.block_on(register_commands(settings, guild)),
         Command::Parse { .. } => Ok(()),
     }
+}
+
+/// Registers the catalogue's slash commands and prints what was registered.
+async fn register_commands(settings: Settings, guild: Option<u64>) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        settings.discord.bot_token.is_some(),
+        "DISCORD_BOT_TOKEN is not set"
+    );
+    anyhow::ensure!(
+        settings.discord.application_id.is_some(),
+        "DISCORD_APPLICATION_ID is not set"
+    );
+    // Registering needs no database: the bot core is built over an in-memory one.
+    let store = spendbot::store::Store::connect("sqlite::memory:").await?;
+    let state = startup::wire(std::sync::Arc::new(settings), store)?;
+    let discord = state.discord.context("DISCORD_PUBLIC_KEY is not set")?;
+    let names = discord
+        .register_commands(guild)
+        .await
+        .map_err(|e| anyhow::anyhow!("Discord refused the commands: {e}"))?;
+    let scope = guild.map_or_else(|| "globally".to_owned(), |g| format!("for guild {g}"));
+    println!(
+        "registered {} commands {scope}: {}",
+        names.len(),
+        names
+            .iter()
+            .map(|n| format!("/{n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

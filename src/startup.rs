@@ -26,6 +26,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::bot::Bot;
+use crate::discord::Discord;
 use crate::intent::Catalogue;
 use crate::ledger::{AccountDefaults, Ledger};
 use crate::metrics::Metrics;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The Telegram adapter, when `TELEGRAM_BOT_TOKEN` is set.
     pub telegram: Option<Arc<Telegram>>,
+    /// The Discord adapter, when `DISCORD_PUBLIC_KEY` is set.
+    pub discord: Option<Arc<Discord>>,
 }
 
 /// Tells a background worker that the service is stopping. Workers `select!` on
@@ -96,6 +99,11 @@ pub fn wire(settings: Arc<Settings>, store: Store) -> anyhow::Result<AppState> {
         Some(Ok(t)) => Some(Arc::new(t)),
         Some(Err(e)) => anyhow::bail!("{e}"),
     };
+    let discord = match Discord::from_settings(&settings, bot.clone()) {
+        None => None,
+        Some(Ok(d)) => Some(Arc::new(d)),
+        Some(Err(e)) => anyhow::bail!("{e}"),
+    };
     Ok(AppState {
         settings,
         store,
@@ -103,6 +111,7 @@ pub fn wire(settings: Arc<Settings>, store: Store) -> anyhow::Result<AppState> {
         bot,
         metrics: Arc::new(Metrics::new()),
         telegram,
+        discord,
     })
 }
 
@@ -121,6 +130,14 @@ pub fn router(state: AppState) -> Router {
             "/telegram/webhook",
             post(move |headers: HeaderMap, body: Bytes| async move {
                 tg.webhook(&headers, &body).await
+            }),
+        );
+    }
+    if let Some(dc) = state.discord.clone() {
+        routes = routes.route(
+            "/discord/interactions",
+            post(move |headers: HeaderMap, body: Bytes| async move {
+                dc.interactions(&headers, &body).await
             }),
         );
     }
@@ -171,7 +188,12 @@ fn log_adapters(settings: &Settings) {
         tracing::info!("telegram: off (TELEGRAM_BOT_TOKEN not set)");
     }
     if settings.discord.public_key.is_some() {
-        tracing::warn!("discord: configured, but this build has no Discord adapter yet");
+        let dms = if settings.discord.bot_token.is_some() {
+            "with"
+        } else {
+            "without (no DISCORD_BOT_TOKEN)"
+        };
+        tracing::info!(api = %settings.discord.api_url, "discord: on (HTTP interactions at /discord/interactions, {dms} direct messages)");
     } else {
         tracing::info!("discord: off (DISCORD_PUBLIC_KEY not set)");
     }

@@ -169,6 +169,8 @@ pub(crate) struct LanguageFile {
     #[serde(default)]
     pub commands: Vec<CommandDef>,
     #[serde(default)]
+    pub slash: Vec<SlashDef>,
+    #[serde(default)]
     pub replies: HashMap<String, String>,
     #[serde(default)]
     #[cfg_attr(
@@ -322,6 +324,38 @@ pub struct CommandDef {
     /// An example of use, for help.
     #[serde(default)]
     pub usage: Option<String>,
+}
+
+/// A Discord slash command: its options, and the message its answers make for the bot (the
+/// same words Telegram and the terminal understand).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlashDef {
+    /// 1–32 lower-case letters.
+    pub name: String,
+    pub description: String,
+    /// The message for the bot, with `{option}` for an option's value (left out when not
+    /// given) and `{#option}` for `#value`.
+    pub text: String,
+    #[serde(default)]
+    pub options: Vec<SlashOption>,
+}
+
+/// One option of a slash command. Every option is text, so amounts never pass through a
+/// floating-point number.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlashOption {
+    pub name: String,
+    pub description: String,
+    #[serde(default)]
+    pub required: bool,
+    /// What to suggest while typing: `category`, `currency` or `period`.
+    #[serde(default)]
+    pub autocomplete: Option<String>,
+    /// Fixed choices, when the option has a closed set.
+    #[serde(default)]
+    pub choices: Vec<String>,
 }
 
 /// An example message and what parsing it must give.

@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::{Category, Currency, DateRange, LimitPeriod};
 
-pub use catalogue::{CatalogueError, CommandDef};
+pub use catalogue::{CatalogueError, CommandDef, SlashDef, SlashOption};
 pub use json::contract_json;
 
 use catalogue::{CommonFile, LanguageFile, Lexicon};
@@ -267,6 +267,11 @@ impl Catalogue {
                 .language("en")
                 .map_or(&[], |l| l.file.commands.as_slice()),
         }
+    }
+
+    /// The Discord slash commands (English names; the same in every language).
+    pub fn slash_commands(&self) -> &[SlashDef] {
+        self.language("en").map_or(&[], |l| l.file.slash.as_slice())
     }
 
     /// A reply text by key in a language, falling back to English, then to the key itself.
