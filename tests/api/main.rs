@@ -6,6 +6,7 @@ mod cli;
 mod console;
 mod conversation;
 mod deploy;
+mod discord;
 mod fakes;
 mod health;
 mod helpers;

@@ -1,3 +1,4 @@
 //! Fakes of the remote platforms the service talks to. Only remote platforms are faked.
 
+pub mod discord;
 pub mod telegram;
