@@ -466,6 +466,29 @@ async fn a_ping_gets_a_pong() {
     let d = start().await;
     let answer = d.answer(&dc::ping()).await;
     assert_eq!(kind(&answer), 1, "{answer}");
+    // Discord also insists on a JSON content type when it saves the endpoint URL.
+    let body = dc::ping().to_string().into_bytes();
+    let (signature, timestamp) = d.signer.sign(&body);
+    let response = reqwest::Client::new()
+        .post(d.app.url("/discord/interactions"))
+        .header("Content-Type", "application/json")
+        .header("X-Signature-Ed25519", signature)
+        .header("X-Signature-Timestamp", timestamp)
+        .body(body)
+        .send()
+        .await
+        .expect("the endpoint answers");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type:?}"
+    );
+    assert!(d.fake.requests().is_empty(), "a PING calls nothing");
 }
 
 #[tokio::test]
@@ -592,10 +615,17 @@ async fn expense_reads_free_text_through_the_same_parser() {
     assert_eq!(entry_count(&d.app).await, 2);
 }
 
+/// A command, its options and a phrase its answer contains.
+type Case = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
 #[tokio::test]
 async fn every_other_command_answers_with_the_cores_reply() {
     let d = start().await;
-    let cases: &[(&str, &[(&str, &str)], &str)] = &[
+    let cases: &[Case] = &[
         (
             "spent",
             &[("amount", "12.50"), ("note", "lunch")],
@@ -715,22 +745,23 @@ async fn the_undo_button_removes_the_expense_and_updates_the_message() {
 #[tokio::test]
 async fn the_same_interaction_delivered_twice_records_once() {
     let d = start().await;
-    let payload = dc::command_in_guild(
-        next_id(),
-        MEMBER,
-        "spent",
-        dc::options(&[("amount", "12.50"), ("note", "lunch")]),
-    );
-    let first = d.answer(&payload).await;
-    assert!(message(&first).contains("Recorded 12.50 USD"), "{first}");
-    let second = d.answer(&payload).await;
-    assert_eq!(
-        kind(&second),
-        4,
-        "a message, not a second recording: {second}"
-    );
-    assert_eq!(flags(&second), 64, "ephemeral: {second}");
-    assert_eq!(entry_count(&d.app).await, 1, "recorded once");
+    let options = dc::options(&[("amount", "12.50"), ("note", "lunch")]);
+    let in_guild = dc::command_in_guild(next_id(), MEMBER, "spent", options.clone());
+    let in_dm = dc::command_in_dm(next_id(), DM_USER, "spent", options);
+    for (n, payload) in [in_guild, in_dm].iter().enumerate() {
+        let first = d.answer(payload).await;
+        assert!(message(&first).contains("Recorded 12.50 USD"), "{first}");
+        let second = d.answer(payload).await;
+        assert_eq!(
+            kind(&second),
+            4,
+            "a message, not a second recording: {second}"
+        );
+        // Ephemeral even in a DM, where the first answer was an ordinary message.
+        assert_eq!(flags(&second), 64, "ephemeral: {second}");
+        let count = i64::try_from(n + 1).expect("a small count");
+        assert_eq!(entry_count(&d.app).await, count, "recorded once: {payload}");
+    }
 }
 
 // --- identities and linking -------------------------------------------------------------------
