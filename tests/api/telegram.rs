@@ -866,3 +866,27 @@ async fn when_the_database_is_down_the_webhook_answers_503_and_sends_nothing() {
         fake.attempts_to(ALICE)
     );
 }
+
+#[tokio::test]
+async fn when_the_database_is_down_polling_does_not_confirm_the_update() {
+    let (app, fake) = polling().await;
+    app.state.store.close().await;
+    let update_id = 300_000_001;
+    let before = fake.count("getUpdates");
+    fake.push_update(tg::private_text(update_id, ALICE, "spent 12 on lunch"));
+    // The update is fetched, fails to save, and is fetched again: it stays unconfirmed.
+    let refetched = fake
+        .wait_for(WAIT, |f| f.count("getUpdates") >= before + 3)
+        .await;
+    assert!(refetched, "polling goes on after a failed update");
+    assert!(
+        fake.confirmed_offset() <= update_id,
+        "the update must not be confirmed while nothing was saved (offset {})",
+        fake.confirmed_offset()
+    );
+    assert!(
+        fake.attempts_to(ALICE).is_empty(),
+        "no reply while nothing was saved: {:?}",
+        fake.attempts_to(ALICE)
+    );
+}
