@@ -84,7 +84,7 @@ pub struct Discord {
     core: Bot,
     /// Whether requests go to Discord itself (serenity's rate limiter) or to another server
     /// (tests), where 429 answers are waited out here.
-    own_rate_limits: bool,
+    manual_rate_limits: bool,
     token: Option<SecretString>,
     defer_after: RwLock<Duration>,
 }
@@ -106,7 +106,7 @@ impl Discord {
             verifier,
             http: Arc::new(http),
             core,
-            own_rate_limits: settings.discord.api_url.trim_end_matches('/') != DISCORD_API,
+            manual_rate_limits: settings.discord.api_url.trim_end_matches('/') != DISCORD_API,
             token,
             defer_after: RwLock::new(DEFER_AFTER),
         })
@@ -241,7 +241,7 @@ impl Discord {
                 Err(e)
                     if attempt < RATE_LIMIT_RETRIES
                         && status(&e) == Some(429)
-                        && self.own_rate_limits =>
+                        && self.manual_rate_limits =>
                 {
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
@@ -299,33 +299,51 @@ impl Discord {
     }
 
     /// Sends a direct message: opens the DM channel and posts to it, waiting out rate limits.
-    /// A person whose DMs are closed is marked unreachable, so alerts stop trying.
+    /// A person whose DMs are closed (code 50007) is marked unreachable, so alerts stop trying.
     pub async fn send_dm(&self, user_id: u64, text: &str) -> Result<(), DmError> {
         let user = UserId::new(user_id.max(1));
+        let channel = self
+            .with_rate_limits(|| user.create_dm_channel(&self.http))
+            .await;
+        let sent = match channel {
+            Ok(channel) => {
+                let message = CreateMessage::new().content(content(text));
+                self.with_rate_limits(|| channel.id.send_message(&self.http, message.clone()))
+                    .await
+                    .map(drop)
+            }
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(()) => Ok(()),
+            Err(e) if json_code(&e) == Some(50007) => {
+                if let Ok(identity) = ChatIdentity::new(Platform::Discord, &user_id.to_string()) {
+                    self.core.set_reachable(&identity, false).await;
+                }
+                Err(DmError::Closed)
+            }
+            Err(e) => Err(DmError::Failed(self.redact(&e.to_string()))),
+        }
+    }
+
+    /// Runs a request again after a 429, with growing waits. Against Discord itself serenity's
+    /// rate limiter already waits as told; this covers another API server, where serenity
+    /// hands the 429 back without the wait it asked for.
+    async fn with_rate_limits<T, F, Fut>(&self, mut request: F) -> Result<T, serenity::Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, serenity::Error>>,
+    {
+        let mut wait = Duration::from_secs(1);
         let mut attempt = 0;
         loop {
-            let sent = match user.create_dm_channel(&self.http).await {
-                Ok(channel) => channel
-                    .id
-                    .send_message(&self.http, CreateMessage::new().content(content(text)))
-                    .await
-                    .map(drop),
-                Err(e) => Err(e),
-            };
-            match sent {
-                Ok(()) => return Ok(()),
+            match request().await {
                 Err(e) if status(&e) == Some(429) && attempt < RATE_LIMIT_RETRIES => {
                     attempt += 1;
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(30));
                 }
-                Err(e) if json_code(&e) == Some(50007) || status(&e) == Some(403) => {
-                    if let Ok(identity) = ChatIdentity::new(Platform::Discord, &user_id.to_string())
-                    {
-                        self.core.set_reachable(&identity, false).await;
-                    }
-                    return Err(DmError::Closed);
-                }
-                Err(e) => return Err(DmError::Failed(self.redact(&e.to_string()))),
+                result => return result,
             }
         }
     }
