@@ -208,6 +208,12 @@ impl Bot {
             }
             LedgerError::InvalidCode => Reply::text(self.t(lang, "link_invalid", &[])),
             LedgerError::NotFound => Reply::text(self.t(lang, "not_found", &[])),
+            LedgerError::TooMany => {
+                Reply::text("Too many codes in the last hour; please wait a while.".to_owned())
+            }
+            LedgerError::InvalidEmail => {
+                Reply::text("That doesn't look like an email address.".to_owned())
+            }
             LedgerError::Other(err) => {
                 tracing::error!(error = %err, "could not handle a message");
                 Reply::text(self.t(lang, "internal", &[]))
@@ -372,34 +378,13 @@ impl Bot {
             // An edit into something that is not an expense is answered like a new message.
             _ => return self.message(turn, text).await,
         };
-        let mut entries = Vec::with_capacity(items.len());
-        for item in &items {
-            let Some(amount) = item.amount else {
-                return Ok(Reply::text(self.t(lang, "edit_needs_amount", &[])));
-            };
-            let money = match Money::new(
-                amount,
-                item.currency.unwrap_or(turn.session.account.currency),
-            ) {
-                Ok(m) => m,
-                Err(MoneyError::TooLarge) => {
-                    return Ok(Reply::text(self.t(lang, "amount_too_large", &[])));
-                }
-                Err(_) => return Ok(Reply::text(self.t(lang, "amount_not_positive", &[]))),
-            };
-            let category = match kind {
-                EntryKind::Income => Category::parse("income").unwrap_or_else(Category::other),
-                EntryKind::Expense => item.category.clone().unwrap_or_else(Category::other),
-            };
-            let note = item.note.as_deref().and_then(Note::new);
-            entries.push(NewEntry {
-                kind,
-                money,
-                category,
-                note,
-                occurred_on: date.unwrap_or(turn.today),
-            });
+        if items.iter().any(|i| i.amount.is_none()) {
+            return Ok(Reply::text(self.t(lang, "edit_needs_amount", &[])));
         }
+        let entries = match self.entries_from(turn, &items, date, kind) {
+            Ok(entries) => entries,
+            Err(refusal) => return Ok(Reply::text(refusal)),
+        };
         let changed = self
             .ledger
             .edit_message_entries(
@@ -487,6 +472,53 @@ impl Bot {
         }
     }
 
+    /// Money in the item's currency (the account's when it names none), or why it is refused.
+    fn money(
+        &self,
+        turn: &Turn<'_>,
+        amount: Decimal,
+        currency: Option<Currency>,
+    ) -> Result<Money, String> {
+        let lang = turn.lang.as_str();
+        Money::new(amount, currency.unwrap_or(turn.session.account.currency)).map_err(|e| match e {
+            MoneyError::NotPositive => self.t(lang, "amount_not_positive", &[]),
+            MoneyError::TooLarge => self.t(lang, "amount_too_large", &[]),
+            MoneyError::UnknownCurrency(_) => self.t(lang, "currency_ask", &[]),
+        })
+    }
+
+    /// The entries a message's items make (every item has its amount), or why not.
+    fn entries_from(
+        &self,
+        turn: &Turn<'_>,
+        items: &[Item],
+        date: Option<NaiveDate>,
+        kind: EntryKind,
+    ) -> Result<Vec<NewEntry>, String> {
+        let occurred_on = date.unwrap_or(turn.today);
+        items
+            .iter()
+            .map(|item| {
+                let money = self.money(turn, item.amount.unwrap_or_default(), item.currency)?;
+                let category = match (kind, &item.category) {
+                    (EntryKind::Income, _) => {
+                        Category::parse("income").unwrap_or_else(Category::other)
+                    }
+                    (EntryKind::Expense, Some(c)) => c.clone(),
+                    (EntryKind::Expense, None) => Category::other(),
+                };
+                let note = item.note.as_deref().and_then(Note::new);
+                Ok(NewEntry {
+                    kind,
+                    money,
+                    category,
+                    note,
+                    occurred_on,
+                })
+            })
+            .collect()
+    }
+
     async fn add(
         &self,
         turn: &Turn<'_>,
@@ -495,7 +527,6 @@ impl Bot {
         kind: EntryKind,
     ) -> Result<Reply, LedgerError> {
         let lang = turn.lang.as_str();
-        let account = &turn.session.account;
         let income = kind == EntryKind::Income;
         if let [item] = items {
             if item.amount.is_none() {
@@ -505,39 +536,13 @@ impl Bot {
         if items.iter().any(|i| i.amount.is_none()) {
             return Ok(Reply::text(self.t(lang, "several_missing", &[])));
         }
-        let occurred_on = date.unwrap_or(turn.today);
-        let mut entries = Vec::with_capacity(items.len());
-        let mut shortened = false;
-        for item in items {
-            let currency = item.currency.unwrap_or(account.currency);
-            let amount = item.amount.unwrap_or_default();
-            let money = match Money::new(amount, currency) {
-                Ok(m) => m,
-                Err(MoneyError::NotPositive) => {
-                    return Ok(Reply::text(self.t(lang, "amount_not_positive", &[])));
-                }
-                Err(MoneyError::TooLarge) => {
-                    return Ok(Reply::text(self.t(lang, "amount_too_large", &[])));
-                }
-                Err(MoneyError::UnknownCurrency(_)) => {
-                    return Ok(Reply::text(self.t(lang, "currency_ask", &[])));
-                }
-            };
-            let category = match (income, &item.category) {
-                (true, _) => Category::parse("income").unwrap_or_else(Category::other),
-                (false, Some(c)) => c.clone(),
-                (false, None) => Category::other(),
-            };
-            shortened |= item.note.as_deref().is_some_and(Note::was_shortened);
-            let note = item.note.as_deref().and_then(Note::new);
-            entries.push(NewEntry {
-                kind,
-                money,
-                category,
-                note,
-                occurred_on,
-            });
-        }
+        let entries = match self.entries_from(turn, items, date, kind) {
+            Ok(entries) => entries,
+            Err(refusal) => return Ok(Reply::text(refusal)),
+        };
+        let shortened = items
+            .iter()
+            .any(|i| i.note.as_deref().is_some_and(Note::was_shortened));
         let recorded = self
             .ledger
             .record(
@@ -795,15 +800,9 @@ impl Bot {
         let Some(amount) = draft.amount else {
             return Ok(Reply::text(self.t(lang, "limit_ask", &[])));
         };
-        let money = match Money::new(
-            amount,
-            draft.currency.unwrap_or(turn.session.account.currency),
-        ) {
+        let money = match self.money(turn, amount, draft.currency) {
             Ok(m) => m,
-            Err(MoneyError::TooLarge) => {
-                return Ok(Reply::text(self.t(lang, "amount_too_large", &[])));
-            }
-            Err(_) => return Ok(Reply::text(self.t(lang, "amount_not_positive", &[]))),
+            Err(refusal) => return Ok(Reply::text(refusal)),
         };
         let limit = NewLimit {
             money,
