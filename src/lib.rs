@@ -12,6 +12,7 @@ pub mod domain;
 pub mod intent;
 pub mod ledger;
 pub mod metrics;
+pub mod notify;
 pub mod settings;
 pub mod startup;
 pub mod store;

@@ -12,5 +12,6 @@ mod health;
 mod helpers;
 mod layers;
 mod ledger_story;
+mod sendgrid;
 mod telegram;
 mod test_db;

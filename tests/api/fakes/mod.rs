@@ -1,4 +1,5 @@
 //! Fakes of the remote platforms the service talks to. Only remote platforms are faked.
 
 pub mod discord;
+pub mod sendgrid;
 pub mod telegram;
