@@ -2,7 +2,8 @@
 //! and delete, edits of the message an expense came from, changing an entry's category, limits
 //! and where spending stands against them, account settings, linking chat identities with
 //! one-time codes, whether an identity can be written to, and the conversation state of
-//! follow-up questions.
+//! follow-up questions. Overspend alerts, their outbox and verified email addresses are in
+//! [`alerts`].
 //!
 //! Every operation is scoped to the session's account: nothing here reads or changes another
 //! account's data. Writes that come from a platform event record the event key in the same
@@ -13,12 +14,19 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::domain::{
-    Account, Category, CategoryTotal, ChatIdentity, Currency, DEFAULT_CATEGORIES, DateRange, Entry,
-    EntryId, EntryKind, EventKey, IdentityId, Limit, LimitPeriod, LimitStatus, Money, NewEntry,
-    NewLimit, Summary,
+    Account, AccountId, Category, CategoryTotal, ChatIdentity, Currency, DEFAULT_CATEGORIES,
+    DateRange, Entry, EntryId, EntryKind, EventKey, IdentityId, Limit, LimitPeriod, LimitStatus,
+    Money, NewEntry, NewLimit, Summary,
 };
 use crate::store::{
-    AccountSetting, EntryFilter, NewRecording, RecordingOutcome, SpentQuery, Store, StoreError, Tx,
+    AccountSetting, AlertCheck, EntryFilter, NewRecording, RecordingOutcome, SpentQuery, Store,
+    StoreError, Tx,
+};
+
+mod alerts;
+
+pub use alerts::{
+    Alert, AlertKind, EMAIL_CODE_TTL, EMAIL_CODES_PER_HOUR, EMAIL_MAX_CHARS, ERROR_MAX_CHARS,
 };
 
 /// How long a link code stays valid.
@@ -76,10 +84,20 @@ impl Threshold {
 
     /// The threshold as a percentage of the limit.
     pub fn percent(self) -> i64 {
+        i64::from(self.as_i16())
+    }
+
+    /// The percentage as stored in the outbox.
+    fn as_i16(self) -> i16 {
         match self {
             Threshold::Warning => 80,
             Threshold::Over => 100,
         }
+    }
+
+    /// The threshold of a stored percentage.
+    fn from_percent(percent: i16) -> Option<Threshold> {
+        Threshold::ALL.into_iter().find(|t| t.as_i16() == percent)
     }
 }
 
@@ -143,9 +161,19 @@ pub enum LedgerError {
     Duplicate,
     #[error("not found")]
     NotFound,
-    /// The link code is wrong, expired or used; nothing changed.
-    #[error("the link code is wrong, expired or already used")]
+    /// The link code or email code is wrong, expired or used; nothing changed.
+    #[error("the code is wrong, expired or already used")]
     InvalidCode,
+    /// Too many email codes were asked for in the last hour; nothing changed.
+    #[error("too many codes in the last hour")]
+    TooMany,
+    /// Not an email address: it needs one @, a dot in the domain, no spaces, and at most 254
+    /// characters.
+    #[error(
+        "not an email address: it needs one @, a dot in the domain, no spaces and at most 254 \
+         characters"
+    )]
+    InvalidEmail,
     /// The database is down.
     #[error("the database is unavailable")]
     Unavailable(#[source] StoreError),
@@ -283,6 +311,9 @@ impl Ledger {
         // current one, each a sum to read after the insert.
         let mut sums: Vec<SpentQuery> = Vec::new();
         let mut plans: Vec<LimitPlan> = Vec::new();
+        // Each threshold of each such range: the store writes an outbox row, in the same
+        // transaction, for every one the recording passes.
+        let mut alerts: Vec<AlertCheck> = Vec::new();
         for limit in limits {
             let counted: Vec<&NewEntry> = entries
                 .iter()
@@ -307,6 +338,16 @@ impl Ledger {
             };
             for (range, added) in ranges {
                 let at = sum_index(&mut sums, &plan.limit, range);
+                for threshold in Threshold::ALL {
+                    alerts.push(AlertCheck {
+                        limit: plan.limit.id,
+                        period_from: range.from,
+                        sum: at,
+                        added,
+                        limit_minor: plan.limit.money.minor_units(),
+                        percent: threshold.as_i16(),
+                    });
+                }
                 plan.ranges.push((range, added, at));
             }
             plans.push(plan);
@@ -329,6 +370,7 @@ impl Ledger {
                 source_message: source.message.as_deref(),
                 now,
                 sums: &sums,
+                alerts: &alerts,
             })
             .await?;
         let (recorded, values) = match outcome {
@@ -523,7 +565,16 @@ impl Ledger {
         range: DateRange,
         category: Option<&Category>,
     ) -> Result<Summary, LedgerError> {
-        let rows = self.store.totals(s.account.id, range, category).await?;
+        self.summary_of(s.account.id, range, category).await
+    }
+
+    async fn summary_of(
+        &self,
+        account: AccountId,
+        range: DateRange,
+        category: Option<&Category>,
+    ) -> Result<Summary, LedgerError> {
+        let rows = self.store.totals(account, range, category).await?;
         let mut by_category = Vec::new();
         let mut income: Vec<(Currency, Decimal)> = Vec::new();
         for row in rows {

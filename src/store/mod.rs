@@ -30,8 +30,8 @@ use crate::domain::{
     IdentityId, Limit, LimitId, LimitPeriod, Money, NewEntry, NewLimit, Note,
 };
 
-use rows::{AccountRow, EntryRow, LimitRow};
-pub use rows::{LinkCodeRow, TotalRow};
+use rows::{AccountRow, AlertRow, EntryRow, LimitRow};
+pub use rows::{EmailCodeRow, LinkCodeRow, TotalRow};
 
 /// How long connecting, or waiting for a free connection, may take before the database counts
 /// as unavailable.
@@ -255,6 +255,61 @@ pub struct NewRecording<'a> {
     pub now: DateTime<Utc>,
     /// Read in the same transaction, after the entries went in.
     pub sums: &'a [SpentQuery],
+    /// Thresholds to check against those sums: each that the recording passed gets an outbox
+    /// row in the same transaction (once per limit, period and threshold, ever).
+    pub alerts: &'a [AlertCheck],
+}
+
+/// One threshold of one limit, in one period, to check once a recording's sums are read. The
+/// recording passed it when `before * 100 < limit_minor * percent <= after * 100`, where
+/// `after` is `sums[sum]` and `before` is `after - added`; then an outbox row (limit,
+/// `period_from`, `percent`) is inserted unless one exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertCheck {
+    pub limit: LimitId,
+    pub period_from: NaiveDate,
+    /// The index of the period's sum in [`NewRecording::sums`].
+    pub sum: usize,
+    /// What the recording's entries add to that sum (minor units).
+    pub added: i64,
+    pub limit_minor: i64,
+    pub percent: i16,
+}
+
+impl AlertCheck {
+    /// The mark in hundredths of minor units (`limit_minor * percent`).
+    fn mark(&self) -> i128 {
+        i128::from(self.limit_minor) * i128::from(self.percent)
+    }
+
+    /// Whether going from `after - added` to `after` passes the mark.
+    fn passed(&self, after: i64) -> bool {
+        let scaled = |v: i64| i128::from(v) * 100;
+        scaled(after - self.added) < self.mark() && self.mark() <= scaled(after)
+    }
+}
+
+/// An outbox row as claimed, with its account and (for limit alerts) its limit.
+#[derive(Debug, Clone)]
+pub struct ClaimedAlert {
+    pub id: i64,
+    pub account: Account,
+    /// `"limit"` or `"email_code"`.
+    pub kind: String,
+    /// `None` for email codes (or when the limit vanished after the claim).
+    pub limit: Option<Limit>,
+    pub period_from: Option<NaiveDate>,
+    pub threshold: Option<i16>,
+    pub payload: Option<String>,
+    pub attempts: i32,
+}
+
+/// The account's email address as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailAddress {
+    pub email: String,
+    pub verified: bool,
+    pub alerts_on: bool,
 }
 
 /// What [`Store::record`] did.
@@ -266,25 +321,65 @@ pub enum RecordingOutcome {
     Duplicate,
 }
 
-/// The embedded migrations of one engine.
-fn migrator(sql: &'static str) -> Migrator {
+/// The embedded migrations of one engine, in version order: (version, description, SQL).
+fn migrator(migrations: &'static [(i64, &'static str, &'static str)]) -> Migrator {
     Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("core"),
-            MigrationType::Simple,
-            Cow::Borrowed(sql),
-            false,
-        )]),
+        migrations: Cow::Owned(
+            migrations
+                .iter()
+                .map(|&(version, description, sql)| {
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(sql),
+                        false,
+                    )
+                })
+                .collect(),
+        ),
         ignore_missing: false,
         locking: true,
         no_tx: false,
     }
 }
 
-const SQLITE_MIGRATIONS: &str = include_str!("../../migrations/sqlite/0001_core.sql");
-const POSTGRES_MIGRATIONS: &str = include_str!("../../migrations/postgres/0001_core.sql");
-const MYSQL_MIGRATIONS: &str = include_str!("../../migrations/mysql/0001_core.sql");
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "core",
+        include_str!("../../migrations/sqlite/0001_core.sql"),
+    ),
+    (
+        2,
+        "alerts",
+        include_str!("../../migrations/sqlite/0002_alerts.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "core",
+        include_str!("../../migrations/postgres/0001_core.sql"),
+    ),
+    (
+        2,
+        "alerts",
+        include_str!("../../migrations/postgres/0002_alerts.sql"),
+    ),
+];
+const MYSQL_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "core",
+        include_str!("../../migrations/mysql/0001_core.sql"),
+    ),
+    (
+        2,
+        "alerts",
+        include_str!("../../migrations/mysql/0002_alerts.sql"),
+    ),
+];
 
 /// The days the store filters by when a query names no range: the range every engine's DATE
 /// type holds (and that SQLite's text dates compare correctly within).
@@ -467,6 +562,18 @@ impl Store {
                     to: s.range.to,
                 })
                 .collect(),
+            alerts: r
+                .alerts
+                .iter()
+                .map(|c| sqlite_writer::AlertValues {
+                    limit_id: c.limit.0,
+                    period_from: c.period_from,
+                    threshold: c.percent,
+                    mark: c.limit_minor.saturating_mul(i64::from(c.percent)),
+                    added: c.added,
+                    sum: c.sum,
+                })
+                .collect(),
         };
         let Some((ids, sums)) = p.recorder.record(recording).await? else {
             return Ok(RecordingOutcome::Duplicate);
@@ -627,9 +734,202 @@ impl Store {
             expires_at: r.expires_at,
         }))
     }
+
+    /// Claims up to `max` due alerts for `worker` in one transaction: pending ones whose
+    /// `next_attempt_at` has come, and ones claimed before `stale_before` (their worker died).
+    /// Each becomes `sending`, claimed by `worker` at `now`, one attempt more. On PostgreSQL
+    /// and MySQL rows another claimer holds are skipped (`FOR UPDATE SKIP LOCKED`).
+    #[tracing::instrument(skip_all, level = "debug", fields(engine = self.engine()))]
+    pub async fn claim_alerts(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+        max: u32,
+    ) -> Result<Vec<ClaimedAlert>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let ids = in_tx!(tx, due_alerts(now, stale_before, i64::from(max)));
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            in_tx!(tx, mark_alert_claimed(id, worker, now));
+            if let Some(row) = in_tx!(tx, alert(id)) {
+                claimed.push(row.into_alert()?);
+            }
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Marks an alert delivered; `false` when there is no such alert.
+    #[tracing::instrument(skip_all, level = "debug", fields(alert = id))]
+    pub async fn alert_sent(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        Ok(write!(self, alert_sent(id, now)) > 0)
+    }
+
+    /// Puts an alert back to pending for `retry_at`, or (without it) marks it failed, keeping
+    /// the error; a delivered alert stays delivered. `false` when nothing changed.
+    #[tracing::instrument(skip_all, level = "debug", fields(alert = id))]
+    pub async fn alert_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError> {
+        Ok(write!(self, alert_failed(id, error, retry_at)) > 0)
+    }
+
+    /// The account's chat identities not marked unreachable, oldest first.
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %account))]
+    pub async fn reachable_identities(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<ChatIdentity>, StoreError> {
+        let rows = read!(self, reachable_identities(account.0));
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let platform = crate::domain::Platform::parse(&r.platform)?;
+                ChatIdentity::new(platform, &r.external_id).ok()
+            })
+            .collect())
+    }
+
+    /// The account's verified address, when alerts by email are on.
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %account))]
+    pub async fn alert_email(&self, account: AccountId) -> Result<Option<String>, StoreError> {
+        Ok(read!(self, alert_email(account.0)))
+    }
+
+    /// The account's address as stored.
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %account))]
+    pub async fn email_address(
+        &self,
+        account: AccountId,
+    ) -> Result<Option<EmailAddress>, StoreError> {
+        let row = read!(self, email_address(account.0));
+        Ok(row.map(|r| EmailAddress {
+            email: r.email,
+            verified: r.verified_at.is_some(),
+            alerts_on: r.alerts_on,
+        }))
+    }
+
+    /// Turns alerts by email off; `false` when they were not on.
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %account))]
+    pub async fn email_off(&self, account: AccountId) -> Result<bool, StoreError> {
+        Ok(write!(self, email_off(account.0)) > 0)
+    }
 }
 
 impl Tx {
+    /// Locks a limit until the transaction ends (PostgreSQL, MySQL; SQLite's write
+    /// transaction holds its single write lock already).
+    pub async fn lock_limit(&mut self, limit: LimitId) -> Result<(), StoreError> {
+        in_tx!(self, lock_limit(limit.0));
+        Ok(())
+    }
+
+    /// Writes a limit alert to the outbox unless (limit, period, threshold) has one; `true`
+    /// when written.
+    pub async fn insert_limit_alert(
+        &mut self,
+        account: AccountId,
+        limit: LimitId,
+        period_from: NaiveDate,
+        threshold: i16,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(in_tx!(
+            self,
+            insert_limit_alert(account.0, limit.0, period_from, threshold, now)
+        ) > 0)
+    }
+
+    /// Writes a message of `kind` with a payload to the outbox, due at once; returns its id.
+    pub async fn insert_outbox_message(
+        &mut self,
+        account: AccountId,
+        kind: &str,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        Ok(in_tx!(
+            self,
+            insert_outbox_message(account.0, kind, payload, now)
+        ))
+    }
+
+    /// Locks an account until the transaction ends (PostgreSQL, MySQL).
+    pub async fn lock_account(&mut self, account: AccountId) -> Result<(), StoreError> {
+        in_tx!(self, lock_account(account.0));
+        Ok(())
+    }
+
+    /// How many email codes the account was given after `since`.
+    pub async fn count_email_codes_since(
+        &mut self,
+        account: AccountId,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        Ok(in_tx!(self, count_email_codes_since(account.0, since)))
+    }
+
+    pub async fn insert_email_code(
+        &mut self,
+        account: AccountId,
+        email: &str,
+        code: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        in_tx!(
+            self,
+            insert_email_code(account.0, email, code, now, expires_at)
+        );
+        Ok(())
+    }
+
+    /// Stores the account's address; a different one than before starts unverified, with
+    /// alerts off.
+    pub async fn upsert_email_address(
+        &mut self,
+        account: AccountId,
+        email: &str,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, upsert_email_address(account.0, email));
+        Ok(())
+    }
+
+    /// The newest unused, unexpired email code of the account, locked until the transaction
+    /// ends.
+    pub async fn newest_email_code(
+        &mut self,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<EmailCodeRow>, StoreError> {
+        Ok(in_tx!(self, newest_email_code(account.0, now)))
+    }
+
+    pub async fn mark_email_code_used(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, mark_email_code_used(id, now));
+        Ok(())
+    }
+
+    /// Sets the account's address, verified at `now`, with alerts on.
+    pub async fn verify_email_address(
+        &mut self,
+        account: AccountId,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, verify_email_address(account.0, email, now));
+        Ok(())
+    }
+
     /// Makes every change of the transaction durable.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.0 {
@@ -939,6 +1239,15 @@ async fn record_in_tx(store: &Store, r: &NewRecording<'_>) -> Result<RecordingOu
             return Ok(RecordingOutcome::Duplicate);
         }
     }
+    // Recordings counting towards one limit serialise on it (PostgreSQL, MySQL), so that each
+    // reads the sums the one before committed and no threshold is passed unseen. In id order,
+    // so that two recordings never wait for each other.
+    let mut locked: Vec<LimitId> = r.alerts.iter().map(|a| a.limit).collect();
+    locked.sort_unstable();
+    locked.dedup();
+    for limit in locked {
+        tx.lock_limit(limit).await?;
+    }
     let mut entries = Vec::with_capacity(r.entries.len());
     for e in r.entries {
         entries.push(
@@ -952,6 +1261,22 @@ async fn record_in_tx(store: &Store, r: &NewRecording<'_>) -> Result<RecordingOu
             tx.spent(r.account, s.currency, s.category.as_ref(), s.range)
                 .await?,
         );
+    }
+    for check in r.alerts {
+        let after = sums
+            .get(check.sum)
+            .copied()
+            .ok_or_else(|| StoreError::other("an alert check names no sum"))?;
+        if check.passed(after) {
+            tx.insert_limit_alert(
+                r.account,
+                check.limit,
+                check.period_from,
+                check.percent,
+                r.now,
+            )
+            .await?;
+        }
     }
     tx.commit().await?;
     Ok(RecordingOutcome::Recorded { entries, sums })
@@ -1027,6 +1352,48 @@ impl EntryRow {
             occurred_on: self.occurred_on,
             recorded_at: self.recorded_at,
             recorded_by: self.recorded_by.map(IdentityId),
+        })
+    }
+}
+
+impl AlertRow {
+    fn into_alert(self) -> Result<ClaimedAlert, StoreError> {
+        let limit = match (
+            self.limit_id,
+            self.l_period,
+            self.l_category,
+            self.l_amount_minor,
+            self.l_currency,
+        ) {
+            (Some(id), Some(period), Some(category), Some(amount_minor), Some(currency)) => Some(
+                LimitRow {
+                    id,
+                    account_id: self.account_id,
+                    period,
+                    category,
+                    amount_minor,
+                    currency,
+                }
+                .into_limit()?,
+            ),
+            _ => None,
+        };
+        let account = AccountRow {
+            id: self.account_id,
+            currency: self.currency,
+            timezone: self.timezone,
+            language: self.language,
+        }
+        .into_account()?;
+        Ok(ClaimedAlert {
+            id: self.id,
+            account,
+            kind: self.kind,
+            limit,
+            period_from: self.period_from,
+            threshold: self.threshold,
+            payload: self.payload,
+            attempts: self.attempts,
         })
     }
 }

@@ -8,8 +8,9 @@ use sqlx::MySqlConnection as Conn;
 
 use super::AccountSetting;
 use super::rows::{
-    AccountRow, EntryQueryParams, EntryRow, EntryValuesParams, LimitRow, LinkCodeRow, MemberRow,
-    NewEntryParams, PendingRow, TotalRow,
+    AccountRow, AlertRow, EmailAddressRow, EmailCodeRow, EntryQueryParams, EntryRow,
+    EntryValuesParams, IdentityRow, LimitRow, LinkCodeRow, MemberRow, NewEntryParams, PendingRow,
+    TotalRow,
 };
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -532,4 +533,290 @@ pub async fn take_pending(c: &mut Conn, identity_id: i64) -> Result<Option<Pendi
     }
     tx.commit().await?;
     Ok(row)
+}
+
+/// Locks the limit until the transaction ends, so that recordings counting towards it
+/// serialise and each reads the sums the one before committed.
+pub async fn lock_limit(c: &mut Conn, limit_id: i64) -> Result<()> {
+    sqlx::query("SELECT id FROM spending_limits WHERE id = ? FOR UPDATE")
+        .bind(limit_id)
+        .fetch_optional(c)
+        .await
+        .map(drop)
+}
+
+pub async fn insert_limit_alert(
+    c: &mut Conn,
+    account_id: i64,
+    limit_id: i64,
+    period_from: NaiveDate,
+    threshold: i16,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "INSERT IGNORE INTO outbox (account_id, kind, limit_id, period_from, threshold, status, \
+           attempts, next_attempt_at, created_at) \
+         VALUES (?, 'limit', ?, ?, ?, 'pending', 0, ?, ?)",
+    )
+    .bind(account_id)
+    .bind(limit_id)
+    .bind(period_from)
+    .bind(threshold)
+    .bind(now)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn insert_outbox_message(
+    c: &mut Conn,
+    account_id: i64,
+    kind: &str,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let done = sqlx::query(
+        "INSERT INTO outbox (account_id, kind, payload, status, attempts, next_attempt_at, \
+           created_at) VALUES (?, ?, ?, 'pending', 0, ?, ?)",
+    )
+    .bind(account_id)
+    .bind(kind)
+    .bind(payload)
+    .bind(now)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(i64::try_from(done.last_insert_id()).unwrap_or(i64::MAX))
+}
+
+/// Due alerts: pending ones whose time has come, and claims older than `stale_before`, locked
+/// until the transaction ends; rows another claimer holds are skipped, so concurrent claimers
+/// never get the same alert.
+pub async fn due_alerts(
+    c: &mut Conn,
+    now: DateTime<Utc>,
+    stale_before: DateTime<Utc>,
+    max: i64,
+) -> Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT id FROM outbox \
+         WHERE (status = 'pending' AND next_attempt_at <= ?) \
+            OR (status = 'sending' AND claimed_at < ?) \
+         ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED",
+    )
+    .bind(now)
+    .bind(stale_before)
+    .bind(max)
+    .fetch_all(c)
+    .await
+}
+
+pub async fn mark_alert_claimed(
+    c: &mut Conn,
+    id: i64,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, \
+           attempts = attempts + 1 WHERE id = ?",
+    )
+    .bind(worker)
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn alert(c: &mut Conn, id: i64) -> Result<Option<AlertRow>> {
+    sqlx::query_as(
+        "SELECT o.id, o.account_id, a.currency, a.timezone, a.language, o.kind, o.limit_id, \
+           l.period AS l_period, CAST(l.category AS CHAR) AS l_category, \
+           l.amount_minor AS l_amount_minor, l.currency AS l_currency, o.period_from, \
+           o.threshold, o.payload, o.attempts \
+         FROM outbox o JOIN accounts a ON a.id = o.account_id \
+           LEFT JOIN spending_limits l ON l.id = o.limit_id \
+         WHERE o.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn alert_sent(c: &mut Conn, id: i64, now: DateTime<Utc>) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Back to pending at `retry_at`, or failed for good without it; never undoes a sent alert.
+pub async fn alert_failed(
+    c: &mut Conn,
+    id: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END, \
+           next_attempt_at = COALESCE(?, next_attempt_at), last_error = ? \
+         WHERE id = ? AND status <> 'sent'",
+    )
+    .bind(retry_at)
+    .bind(retry_at)
+    .bind(error)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn reachable_identities(c: &mut Conn, account_id: i64) -> Result<Vec<IdentityRow>> {
+    sqlx::query_as(
+        "SELECT CAST(platform AS CHAR) AS platform, CAST(external_id AS CHAR) AS external_id \
+         FROM identities WHERE account_id = ? AND unreachable = FALSE ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(c)
+    .await
+}
+
+pub async fn alert_email(c: &mut Conn, account_id: i64) -> Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT email FROM email_addresses \
+         WHERE account_id = ? AND verified_at IS NOT NULL AND alerts_on = TRUE",
+    )
+    .bind(account_id)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn email_address(c: &mut Conn, account_id: i64) -> Result<Option<EmailAddressRow>> {
+    sqlx::query_as("SELECT email, verified_at, alerts_on FROM email_addresses WHERE account_id = ?")
+        .bind(account_id)
+        .fetch_optional(c)
+        .await
+}
+
+pub async fn email_off(c: &mut Conn, account_id: i64) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE email_addresses SET alerts_on = FALSE WHERE account_id = ? AND alerts_on = TRUE",
+    )
+    .bind(account_id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Locks the account until the transaction ends (serialises its email codes).
+pub async fn lock_account(c: &mut Conn, account_id: i64) -> Result<()> {
+    sqlx::query("SELECT id FROM accounts WHERE id = ? FOR UPDATE")
+        .bind(account_id)
+        .fetch_optional(c)
+        .await
+        .map(drop)
+}
+
+pub async fn count_email_codes_since(
+    c: &mut Conn,
+    account_id: i64,
+    since: DateTime<Utc>,
+) -> Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM email_codes WHERE account_id = ? AND created_at > ?")
+        .bind(account_id)
+        .bind(since)
+        .fetch_one(c)
+        .await
+}
+
+pub async fn insert_email_code(
+    c: &mut Conn,
+    account_id: i64,
+    email: &str,
+    code: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO email_codes (account_id, email, code, created_at, expires_at) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(account_id)
+    .bind(email)
+    .bind(code)
+    .bind(now)
+    .bind(expires_at)
+    .execute(c)
+    .await
+    .map(drop)
+}
+
+/// Stores the address; a different address than before starts unverified, with alerts off.
+/// MySQL applies the assignments left to right, so `email` changes last.
+pub async fn upsert_email_address(c: &mut Conn, account_id: i64, email: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO email_addresses (account_id, email, verified_at, alerts_on) \
+         VALUES (?, ?, NULL, FALSE) \
+         ON DUPLICATE KEY UPDATE \
+           verified_at = IF(email = VALUES(email), verified_at, NULL), \
+           alerts_on = IF(email = VALUES(email), alerts_on, FALSE), \
+           email = VALUES(email)",
+    )
+    .bind(account_id)
+    .bind(email)
+    .execute(c)
+    .await
+    .map(drop)
+}
+
+/// The newest unused, unexpired code of the account, locked until the transaction ends.
+pub async fn newest_email_code(
+    c: &mut Conn,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<EmailCodeRow>> {
+    sqlx::query_as(
+        "SELECT id, email, code, expires_at, used_at FROM email_codes \
+         WHERE account_id = ? AND used_at IS NULL AND expires_at > ? \
+         ORDER BY id DESC LIMIT 1 FOR UPDATE",
+    )
+    .bind(account_id)
+    .bind(now)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn mark_email_code_used(c: &mut Conn, id: i64, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE email_codes SET used_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop)
+}
+
+pub async fn verify_email_address(
+    c: &mut Conn,
+    account_id: i64,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO email_addresses (account_id, email, verified_at, alerts_on) \
+         VALUES (?, ?, ?, TRUE) \
+         ON DUPLICATE KEY UPDATE \
+           email = VALUES(email), verified_at = VALUES(verified_at), alerts_on = TRUE",
+    )
+    .bind(account_id)
+    .bind(email)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(drop)
 }

@@ -7,8 +7,9 @@ use sqlx::PgConnection as Conn;
 
 use super::AccountSetting;
 use super::rows::{
-    AccountRow, EntryQueryParams, EntryRow, EntryValuesParams, LimitRow, LinkCodeRow, MemberRow,
-    NewEntryParams, PendingRow, TotalRow,
+    AccountRow, AlertRow, EmailAddressRow, EmailCodeRow, EntryQueryParams, EntryRow,
+    EntryValuesParams, IdentityRow, LimitRow, LinkCodeRow, MemberRow, NewEntryParams, PendingRow,
+    TotalRow,
 };
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -496,4 +497,289 @@ pub async fn take_pending(c: &mut Conn, identity_id: i64) -> Result<Option<Pendi
     .bind(identity_id)
     .fetch_optional(c)
     .await
+}
+
+/// Locks the limit until the transaction ends, so that recordings counting towards it
+/// serialise and each reads the sums the one before committed.
+pub async fn lock_limit(c: &mut Conn, limit_id: i64) -> Result<()> {
+    sqlx::query("SELECT id FROM spending_limits WHERE id = $1 FOR UPDATE")
+        .bind(limit_id)
+        .fetch_optional(c)
+        .await
+        .map(drop)
+}
+
+pub async fn insert_limit_alert(
+    c: &mut Conn,
+    account_id: i64,
+    limit_id: i64,
+    period_from: NaiveDate,
+    threshold: i16,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "INSERT INTO outbox (account_id, kind, limit_id, period_from, threshold, status, \
+           attempts, next_attempt_at, created_at) \
+         VALUES ($1, 'limit', $2, $3, $4, 'pending', 0, $5, $5) \
+         ON CONFLICT (limit_id, period_from, threshold) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(limit_id)
+    .bind(period_from)
+    .bind(threshold)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn insert_outbox_message(
+    c: &mut Conn,
+    account_id: i64,
+    kind: &str,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO outbox (account_id, kind, payload, status, attempts, next_attempt_at, \
+           created_at) VALUES ($1, $2, $3, 'pending', 0, $4, $4) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(kind)
+    .bind(payload)
+    .bind(now)
+    .fetch_one(c)
+    .await
+}
+
+/// Due alerts: pending ones whose time has come, and claims older than `stale_before`, locked
+/// until the transaction ends; rows another claimer holds are skipped, so concurrent claimers
+/// never get the same alert.
+pub async fn due_alerts(
+    c: &mut Conn,
+    now: DateTime<Utc>,
+    stale_before: DateTime<Utc>,
+    max: i64,
+) -> Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT id FROM outbox \
+         WHERE (status = 'pending' AND next_attempt_at <= $1) \
+            OR (status = 'sending' AND claimed_at < $2) \
+         ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(now)
+    .bind(stale_before)
+    .bind(max)
+    .fetch_all(c)
+    .await
+}
+
+pub async fn mark_alert_claimed(
+    c: &mut Conn,
+    id: i64,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2, \
+           attempts = attempts + 1 WHERE id = $3",
+    )
+    .bind(worker)
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn alert(c: &mut Conn, id: i64) -> Result<Option<AlertRow>> {
+    sqlx::query_as(
+        "SELECT o.id, o.account_id, a.currency, a.timezone, a.language, o.kind, o.limit_id, \
+           l.period AS l_period, l.category AS l_category, l.amount_minor AS l_amount_minor, \
+           l.currency AS l_currency, o.period_from, o.threshold, o.payload, o.attempts \
+         FROM outbox o JOIN accounts a ON a.id = o.account_id \
+           LEFT JOIN spending_limits l ON l.id = o.limit_id \
+         WHERE o.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn alert_sent(c: &mut Conn, id: i64, now: DateTime<Utc>) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Back to pending at `retry_at`, or failed for good without it; never undoes a sent alert.
+pub async fn alert_failed(
+    c: &mut Conn,
+    id: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = CASE WHEN $1::TIMESTAMPTZ IS NULL THEN 'failed' ELSE 'pending' END, \
+           next_attempt_at = COALESCE($1, next_attempt_at), last_error = $2 \
+         WHERE id = $3 AND status <> 'sent'",
+    )
+    .bind(retry_at)
+    .bind(error)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn reachable_identities(c: &mut Conn, account_id: i64) -> Result<Vec<IdentityRow>> {
+    sqlx::query_as(
+        "SELECT platform, external_id FROM identities \
+         WHERE account_id = $1 AND unreachable = FALSE ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(c)
+    .await
+}
+
+pub async fn alert_email(c: &mut Conn, account_id: i64) -> Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT email FROM email_addresses \
+         WHERE account_id = $1 AND verified_at IS NOT NULL AND alerts_on = TRUE",
+    )
+    .bind(account_id)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn email_address(c: &mut Conn, account_id: i64) -> Result<Option<EmailAddressRow>> {
+    sqlx::query_as(
+        "SELECT email, verified_at, alerts_on FROM email_addresses WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn email_off(c: &mut Conn, account_id: i64) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE email_addresses SET alerts_on = FALSE WHERE account_id = $1 AND alerts_on = TRUE",
+    )
+    .bind(account_id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Locks the account until the transaction ends (serialises its email codes).
+pub async fn lock_account(c: &mut Conn, account_id: i64) -> Result<()> {
+    sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+        .bind(account_id)
+        .fetch_optional(c)
+        .await
+        .map(drop)
+}
+
+pub async fn count_email_codes_since(
+    c: &mut Conn,
+    account_id: i64,
+    since: DateTime<Utc>,
+) -> Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM email_codes WHERE account_id = $1 AND created_at > $2")
+        .bind(account_id)
+        .bind(since)
+        .fetch_one(c)
+        .await
+}
+
+pub async fn insert_email_code(
+    c: &mut Conn,
+    account_id: i64,
+    email: &str,
+    code: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO email_codes (account_id, email, code, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(account_id)
+    .bind(email)
+    .bind(code)
+    .bind(now)
+    .bind(expires_at)
+    .execute(c)
+    .await
+    .map(drop)
+}
+
+/// Stores the address; a different address than before starts unverified, with alerts off.
+pub async fn upsert_email_address(c: &mut Conn, account_id: i64, email: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO email_addresses (account_id, email, verified_at, alerts_on) \
+         VALUES ($1, $2, NULL, FALSE) \
+         ON CONFLICT (account_id) DO UPDATE SET \
+           verified_at = CASE WHEN email_addresses.email = excluded.email \
+             THEN email_addresses.verified_at ELSE NULL END, \
+           alerts_on = CASE WHEN email_addresses.email = excluded.email \
+             THEN email_addresses.alerts_on ELSE FALSE END, \
+           email = excluded.email",
+    )
+    .bind(account_id)
+    .bind(email)
+    .execute(c)
+    .await
+    .map(drop)
+}
+
+/// The newest unused, unexpired code of the account.
+pub async fn newest_email_code(
+    c: &mut Conn,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<EmailCodeRow>> {
+    sqlx::query_as(
+        "SELECT id, email, code, expires_at, used_at FROM email_codes \
+         WHERE account_id = $1 AND used_at IS NULL AND expires_at > $2 \
+         ORDER BY id DESC LIMIT 1 FOR UPDATE",
+    )
+    .bind(account_id)
+    .bind(now)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn mark_email_code_used(c: &mut Conn, id: i64, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE email_codes SET used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop)
+}
+
+pub async fn verify_email_address(
+    c: &mut Conn,
+    account_id: i64,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO email_addresses (account_id, email, verified_at, alerts_on) \
+         VALUES ($1, $2, $3, TRUE) \
+         ON CONFLICT (account_id) DO UPDATE SET \
+           email = excluded.email, verified_at = excluded.verified_at, alerts_on = TRUE",
+    )
+    .bind(account_id)
+    .bind(email)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(drop)
 }

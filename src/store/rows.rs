@@ -96,6 +96,53 @@ row! {
 }
 
 row! {
+    /// An outbox row joined with its account and, for limit alerts, its limit (`l_*`).
+    pub struct AlertRow {
+        pub id: i64,
+        pub account_id: i64,
+        pub currency: String,
+        pub timezone: String,
+        pub language: String,
+        pub kind: String,
+        pub limit_id: Option<i64>,
+        pub l_period: Option<String>,
+        pub l_category: Option<String>,
+        pub l_amount_minor: Option<i64>,
+        pub l_currency: Option<String>,
+        pub period_from: Option<NaiveDate>,
+        pub threshold: Option<i16>,
+        pub payload: Option<String>,
+        pub attempts: i32,
+    }
+}
+
+row! {
+    /// An email verification code as stored.
+    pub struct EmailCodeRow {
+        pub id: i64,
+        pub email: String,
+        pub code: String,
+        pub expires_at: DateTime<Utc>,
+        pub used_at: Option<DateTime<Utc>>,
+    }
+}
+
+row! {
+    pub struct EmailAddressRow {
+        pub email: String,
+        pub verified_at: Option<DateTime<Utc>>,
+        pub alerts_on: bool,
+    }
+}
+
+row! {
+    pub struct IdentityRow {
+        pub platform: String,
+        pub external_id: String,
+    }
+}
+
+row! {
     pub struct PendingRow {
         pub payload: String,
         pub expires_at: DateTime<Utc>,

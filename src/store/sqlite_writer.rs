@@ -41,6 +41,19 @@ pub(super) struct SumValues {
     pub to: NaiveDate,
 }
 
+/// One threshold to check against a sum once the entries are in; see `AlertCheck`.
+#[derive(Debug)]
+pub(super) struct AlertValues {
+    pub limit_id: i64,
+    pub period_from: NaiveDate,
+    pub threshold: i16,
+    /// `limit_minor * threshold`: passed when `(sum - added) * 100 < mark <= sum * 100`.
+    pub mark: i64,
+    pub added: i64,
+    /// The index of the sum (its range, currency and category) in `Recording::sums`.
+    pub sum: usize,
+}
+
 /// What one recording writes and reads.
 #[derive(Debug)]
 pub(super) struct Recording {
@@ -51,6 +64,7 @@ pub(super) struct Recording {
     pub source_message: Option<String>,
     pub entries: Vec<EntryValues>,
     pub sums: Vec<SumValues>,
+    pub alerts: Vec<AlertValues>,
 }
 
 /// The ids of the new entries and the sums, in order; `None` when the event was applied before.
@@ -174,7 +188,9 @@ fn share(e: &StoreError) -> StoreError {
 /// a numbered parameter that a statement skips as a positional one, so numbers reused across
 /// statements would shift the values. After a claim that found the event already applied,
 /// `changes()` is 0 and no entry is inserted; each entry insert passes its own `changes()` on to
-/// the next, so either all of them go in or none.
+/// the next, so either all of them go in or none. The outbox rows of the thresholds passed go in
+/// with one statement after the entries, guarded the same way: its sums are read inside it, and
+/// the unique (limit, period, threshold) key lets each in once ever.
 async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, StoreError> {
     let mut sql = String::with_capacity(256 + 300 * (r.entries.len() + r.sums.len()));
     let mut a = Args::default();
@@ -212,6 +228,9 @@ async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, Store
             a.push(r.source_message.as_deref())?,
         );
     }
+    if !r.alerts.is_empty() {
+        push_alerts(&mut sql, &mut a, r, guard)?;
+    }
     for s in &r.sums {
         let _ = writeln!(
             sql,
@@ -244,6 +263,62 @@ async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, Store
     };
     let (ids, sums) = values.split_at(n);
     Ok(Some((ids.to_vec(), sums.to_vec())))
+}
+
+/// One `INSERT … SELECT` for every threshold of the recording: each candidate row carries its
+/// mark and the range, currency and category of its sum, which is read in the statement, after
+/// the entries went in. Written only for a passed mark, and only once per (limit, period,
+/// threshold).
+fn push_alerts<'a>(
+    sql: &mut String,
+    a: &mut Args<'a>,
+    r: &'a Recording,
+    guard: &str,
+) -> Result<(), StoreError> {
+    let _ = write!(
+        sql,
+        "INSERT INTO outbox (account_id, kind, limit_id, period_from, threshold, status, \
+         attempts, next_attempt_at, created_at) \
+         SELECT {}, 'limit', x.limit_id, x.period_from, x.threshold, 'pending', 0, {}, {} \
+         FROM (SELECT c.*, (SELECT COALESCE(SUM(e.amount_minor), 0) FROM entries e \
+           WHERE e.account_id = {} AND e.occurred_on >= c.d_from AND e.occurred_on <= c.d_to \
+           AND e.kind = 'expense' AND e.currency = c.currency \
+           AND (c.category IS NULL OR e.category = c.category)) AS s FROM (",
+        a.push(r.account_id)?,
+        a.push(r.now)?,
+        a.push(r.now)?,
+        a.push(r.account_id)?,
+    );
+    for (i, check) in r.alerts.iter().enumerate() {
+        let sum = r.sums.get(check.sum).ok_or_else(|| {
+            StoreError::other("an alert check names a sum the recording does not read")
+        })?;
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        let _ = write!(
+            sql,
+            "SELECT {} AS limit_id, {} AS period_from, {} AS threshold, {} AS mark, \
+             {} AS added, {} AS d_from, {} AS d_to, {} AS currency, {} AS category",
+            a.push(check.limit_id)?,
+            a.push(check.period_from)?,
+            a.push(check.threshold)?,
+            a.push(check.mark)?,
+            a.push(check.added)?,
+            a.push(sum.from)?,
+            a.push(sum.to)?,
+            a.push(sum.currency.as_str())?,
+            a.push(sum.category.as_deref())?,
+        );
+    }
+    let when = guard.trim_start().strip_prefix("WHERE ").unwrap_or("");
+    let _ = writeln!(
+        sql,
+        ") AS c) AS x WHERE {when}{} x.s * 100 >= x.mark AND (x.s - x.added) * 100 < x.mark \
+         ON CONFLICT DO NOTHING;",
+        if when.is_empty() { "" } else { " AND" },
+    );
+    Ok(())
 }
 
 /// Bound values, in the order of their `?`.
@@ -306,6 +381,7 @@ mod tests {
                     source_message: None,
                     now: Utc::now(),
                     sums: &[],
+                    alerts: &[],
                 };
                 store.record(&r).await
             }

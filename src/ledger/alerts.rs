@@ -1,0 +1,376 @@
+//! Overspend alerts and the addresses they go to: the outbox of alerts (written by
+//! [`Ledger::record`] in the same transaction as the expense that passed a threshold, and by
+//! [`Ledger::start_email_verification`] for email codes), claimed by delivery workers, marked
+//! sent or failed; who an alert reaches; and verified email addresses with six-digit codes.
+//!
+//! Each alert is due once: a limit alert is unique per (limit, period, threshold), and a claim
+//! is exclusive until it goes stale (its worker died), when the next worker takes it over.
+//! Nothing here sends anything, and codes are never logged.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Ledger, LedgerError, Session, Threshold};
+use crate::domain::{
+    Account, AccountId, ChatIdentity, DateRange, Entry, EntryKind, Limit, Summary,
+};
+use crate::store::{ClaimedAlert, EntryFilter};
+
+/// How long an email code stays valid.
+pub const EMAIL_CODE_TTL: Duration = Duration::minutes(15);
+/// At most this many email codes per account in any hour.
+pub const EMAIL_CODES_PER_HOUR: i64 = 5;
+/// The longest email address accepted (RFC 5321's path limit).
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// The longest delivery error kept with an alert.
+pub const ERROR_MAX_CHARS: usize = 500;
+
+const EMAIL_CODE_LEN: usize = 6;
+const KIND_LIMIT: &str = "limit";
+const KIND_EMAIL_CODE: &str = "email_code";
+
+/// What an alert is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlertKind {
+    /// Spending against `limit` in `range` passed `threshold`.
+    Limit {
+        limit: Limit,
+        range: DateRange,
+        threshold: Threshold,
+    },
+    /// A verification code to email to `email`.
+    EmailCode { email: String, code: String },
+}
+
+/// An alert claimed for delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub id: i64,
+    pub account: Account,
+    pub kind: AlertKind,
+    /// Delivery attempts so far, this one included.
+    pub attempts: i32,
+}
+
+impl Ledger {
+    /// Claims up to `max` due alerts for `worker`: pending ones whose `next_attempt_at <= now`,
+    /// and `sending` ones claimed before `now - stale_after` (their worker died). Sets status
+    /// `sending`, `claimed_by`, `claimed_at` and `attempts += 1`. On PostgreSQL and MySQL the
+    /// rows are claimed with `SELECT … FOR UPDATE SKIP LOCKED`, so concurrent workers never
+    /// claim the same alert; SQLite is one process (its single writer serialises claims). A
+    /// claimed row that cannot be read back as an alert is marked failed and not returned.
+    #[tracing::instrument(skip_all, fields(worker = worker, max = max))]
+    pub async fn claim_alerts(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        max: u32,
+        stale_after: Duration,
+    ) -> Result<Vec<Alert>, LedgerError> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        let claimed = self
+            .store
+            .claim_alerts(worker, now, now - stale_after, max)
+            .await?;
+        let mut alerts = Vec::with_capacity(claimed.len());
+        for row in claimed {
+            let id = row.id;
+            match alert_of(row) {
+                Ok(alert) => alerts.push(alert),
+                Err(why) => {
+                    tracing::warn!(alert = id, why, "unreadable alert marked failed");
+                    self.store.alert_failed(id, why, None).await?;
+                }
+            }
+        }
+        Ok(alerts)
+    }
+
+    /// Marks an alert delivered. [`LedgerError::NotFound`] when there is no such alert.
+    #[tracing::instrument(skip_all, fields(alert = id))]
+    pub async fn alert_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), LedgerError> {
+        if self.store.alert_sent(id, now).await? {
+            Ok(())
+        } else {
+            Err(LedgerError::NotFound)
+        }
+    }
+
+    /// A delivery failed. `retry_at` Some: back to pending for then; None: failed for good.
+    /// `error` is stored (truncated to [`ERROR_MAX_CHARS`] characters). An alert already
+    /// delivered (or gone) is left as it is.
+    #[tracing::instrument(skip_all, fields(alert = id, retry = retry_at.is_some()))]
+    pub async fn alert_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), LedgerError> {
+        let error: String = error.chars().take(ERROR_MAX_CHARS).collect();
+        self.store.alert_failed(id, &error, retry_at).await?;
+        Ok(())
+    }
+
+    /// The account's reachable chat identities (for chat alerts; identities marked
+    /// unreachable are left out, oldest first), and its verified address when alerts by email
+    /// are on.
+    #[tracing::instrument(skip_all, fields(account = %account))]
+    pub async fn alert_recipients(
+        &self,
+        account: AccountId,
+    ) -> Result<(Vec<ChatIdentity>, Option<String>), LedgerError> {
+        let identities = self.store.reachable_identities(account).await?;
+        let email = self.store.alert_email(account).await?;
+        Ok((identities, email))
+    }
+
+    /// Spending of the account in a range (for an alert's body): the summary, and the last `n`
+    /// expenses (newest first).
+    #[tracing::instrument(skip_all, fields(account = %account))]
+    pub async fn account_overview(
+        &self,
+        account: AccountId,
+        range: DateRange,
+        n: u32,
+    ) -> Result<(Summary, Vec<Entry>), LedgerError> {
+        let summary = self.summary_of(account, range, None).await?;
+        let last = if n == 0 {
+            Vec::new()
+        } else {
+            let filter = EntryFilter {
+                range: Some(range),
+                category: None,
+                kind: Some(EntryKind::Expense),
+                text: None,
+                limit: n,
+            };
+            self.store.entries(account, &filter).await?
+        };
+        Ok((summary, last))
+    }
+
+    /// `/email you@example.com`: stores the address (a different one than before starts
+    /// unverified, with alerts off) and queues a six-digit code (from the OS random generator)
+    /// in the outbox as an [`AlertKind::EmailCode`] alert, in one transaction. Codes expire
+    /// after [`EMAIL_CODE_TTL`]; at most [`EMAIL_CODES_PER_HOUR`] per account in any hour,
+    /// beyond that [`LedgerError::TooMany`] and nothing changes. A malformed address is
+    /// [`LedgerError::InvalidEmail`].
+    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
+    pub async fn start_email_verification(
+        &self,
+        s: &Session,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), LedgerError> {
+        let email = clean_email(email)?;
+        let code = new_email_code()?;
+        let account = s.account.id;
+        let mut tx = self.store.begin_write().await?;
+        // Two requests at once (two replicas) count each other's codes.
+        tx.lock_account(account).await?;
+        let recent = tx
+            .count_email_codes_since(account, now - Duration::hours(1))
+            .await?;
+        if recent >= EMAIL_CODES_PER_HOUR {
+            tx.rollback().await?;
+            return Err(LedgerError::TooMany);
+        }
+        tx.upsert_email_address(account, &email).await?;
+        tx.insert_email_code(account, &email, &code, now, now + EMAIL_CODE_TTL)
+            .await?;
+        let payload = serde_json::json!({ "email": email, "code": code }).to_string();
+        tx.insert_outbox_message(account, KIND_EMAIL_CODE, &payload, now)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `/verify 123456`: checks the code against the account's newest unused, unexpired one;
+    /// marks that code used and its address verified, with alerts on. A wrong, expired or used
+    /// code is [`LedgerError::InvalidCode`] and changes nothing. Returns the address.
+    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
+    pub async fn verify_email(
+        &self,
+        s: &Session,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, LedgerError> {
+        let code = normalise_email_code(code).ok_or(LedgerError::InvalidCode)?;
+        let account = s.account.id;
+        let mut tx = self.store.begin_write().await?;
+        let newest = tx.newest_email_code(account, now).await?;
+        let Some(row) = newest.filter(|r| same_code(r.code.trim(), &code)) else {
+            tx.rollback().await?;
+            return Err(LedgerError::InvalidCode);
+        };
+        tx.mark_email_code_used(row.id, now).await?;
+        tx.verify_email_address(account, &row.email, now).await?;
+        tx.commit().await?;
+        Ok(row.email)
+    }
+
+    /// `/email off`: no more emails (the address stays, and stays verified). `false` when
+    /// they were not on.
+    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
+    pub async fn email_off(&self, s: &Session) -> Result<bool, LedgerError> {
+        Ok(self.store.email_off(s.account.id).await?)
+    }
+
+    /// The account's address, whether it is verified, and whether alerts by email are on.
+    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
+    pub async fn email_status(
+        &self,
+        s: &Session,
+    ) -> Result<Option<(String, bool, bool)>, LedgerError> {
+        let address = self.store.email_address(s.account.id).await?;
+        Ok(address.map(|a| (a.email, a.verified, a.alerts_on)))
+    }
+}
+
+/// The alert of a claimed outbox row, or why it cannot be one.
+fn alert_of(row: ClaimedAlert) -> Result<Alert, &'static str> {
+    let kind = match row.kind.as_str() {
+        KIND_LIMIT => {
+            let limit = row.limit.ok_or("the limit of this alert is gone")?;
+            let from = row.period_from.ok_or("a limit alert without a period")?;
+            let threshold = row
+                .threshold
+                .and_then(Threshold::from_percent)
+                .ok_or("a limit alert without a known threshold")?;
+            AlertKind::Limit {
+                range: limit.period.range_containing(from),
+                limit,
+                threshold,
+            }
+        }
+        KIND_EMAIL_CODE => {
+            let payload: serde_json::Value = row
+                .payload
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok())
+                .ok_or("an email code alert without a readable payload")?;
+            let field = |name: &str| {
+                payload
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            };
+            AlertKind::EmailCode {
+                email: field("email").ok_or("an email code alert without an address")?,
+                code: field("code").ok_or("an email code alert without a code")?,
+            }
+        }
+        _ => return Err("an alert of an unknown kind"),
+    };
+    Ok(Alert {
+        id: row.id,
+        account: row.account,
+        kind,
+        attempts: row.attempts,
+    })
+}
+
+/// A trimmed address with one @, something before it, a dot inside the domain, no spaces or
+/// control characters, and at most [`EMAIL_MAX_CHARS`] characters.
+fn clean_email(email: &str) -> Result<String, LedgerError> {
+    let email = email.trim();
+    let fine = email.chars().count() <= EMAIL_MAX_CHARS
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.matches('@').count() == 1
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains("..")
+        });
+    if fine {
+        Ok(email.to_owned())
+    } else {
+        Err(LedgerError::InvalidEmail)
+    }
+}
+
+/// Six digits as typed, spaces and dashes ignored.
+fn normalise_email_code(code: &str) -> Option<String> {
+    let code: String = code
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect();
+    (code.len() == EMAIL_CODE_LEN && code.bytes().all(|b| b.is_ascii_digit())).then_some(code)
+}
+
+/// Compares two codes without stopping at the first difference.
+fn same_code(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Six decimal digits from the OS random generator, without modulo bias.
+fn new_email_code() -> Result<String, LedgerError> {
+    use rand::TryRngCore;
+    // The largest multiple of 10^6 that fits in a u32.
+    const ZONE: u32 = u32::MAX - u32::MAX % 1_000_000;
+    loop {
+        let n = rand::rngs::OsRng
+            .try_next_u32()
+            .map_err(|e| LedgerError::Other(Box::new(e)))?;
+        if n < ZONE {
+            return Ok(format!("{:06}", n % 1_000_000));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_addresses_are_checked_minimally() {
+        assert_eq!(
+            clean_email("  you@example.com ").ok().as_deref(),
+            Some("you@example.com")
+        );
+        assert!(clean_email("a.b+tag@sub.example.co.uk").is_ok());
+        for bad in [
+            "",
+            "you",
+            "you@example",
+            "@example.com",
+            "you@@example.com",
+            "y@u@example.com",
+            "you @example.com",
+            "you@.com",
+            "you@example.",
+            "you@exa..mple.com",
+        ] {
+            assert!(
+                matches!(clean_email(bad), Err(LedgerError::InvalidEmail)),
+                "{bad}"
+            );
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(matches!(clean_email(&long), Err(LedgerError::InvalidEmail)));
+    }
+
+    #[test]
+    fn email_codes_are_six_digits() {
+        for _ in 0..50 {
+            let code = new_email_code().expect("os rng");
+            assert_eq!(code.len(), 6);
+            assert!(code.bytes().all(|b| b.is_ascii_digit()), "{code}");
+            assert_eq!(normalise_email_code(&code), Some(code));
+        }
+        assert_eq!(normalise_email_code(" 123-456 "), Some("123456".into()));
+        assert_eq!(normalise_email_code("12345"), None);
+        assert_eq!(normalise_email_code("12345a"), None);
+        assert!(same_code("123456", "123456"));
+        assert!(!same_code("123456", "123457"));
+        assert!(!same_code("123456", "12345"));
+    }
+}

@@ -1,0 +1,634 @@
+//! The alerts' story, told against every engine: thresholds passed write one outbox row each,
+//! in the same transaction as the expense, once per limit, period and threshold ever; workers
+//! claim alerts exclusively until a claim goes stale, retry them or give up; email addresses
+//! are verified with six-digit codes that travel through the outbox; alerts reach only the
+//! identities that can be written to.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use spendbot::bot::EventKey;
+use spendbot::domain::{
+    Category, ChatIdentity, Currency, DateRange, EntryKind, LimitId, LimitPeriod, Money, NewEntry,
+    NewLimit, Platform,
+};
+use spendbot::ledger::{
+    AccountDefaults, Alert, AlertKind, Ledger, LedgerError, Session, Source, Threshold,
+};
+use spendbot::store::Store;
+
+crate::each_engine!(
+    crossing_80_then_100_percent_writes_one_outbox_row_each_and_never_a_second_for_the_period,
+    a_claimed_alert_is_not_claimed_again_until_stale_and_failures_retry_or_stop,
+    two_concurrent_claimers_never_get_the_same_alert_and_together_get_them_all,
+    email_verification_queues_a_code_and_only_the_newest_unused_unexpired_one_verifies,
+    alerts_reach_only_reachable_identities_and_a_verified_address_with_alerts_on,
+);
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
+}
+
+fn today() -> NaiveDate {
+    d("2026-11-25")
+}
+
+fn usd(amount: &str) -> Money {
+    Money::new(
+        Decimal::from_str_exact(amount).expect("decimal"),
+        Currency::USD,
+    )
+    .expect("money")
+}
+
+fn expense(amount: &str, category: &str, day: NaiveDate) -> NewEntry {
+    NewEntry {
+        kind: EntryKind::Expense,
+        money: usd(amount),
+        category: Category::parse(category).expect("category"),
+        note: None,
+        occurred_on: day,
+    }
+}
+
+fn who(platform: Platform, id: &str) -> ChatIdentity {
+    ChatIdentity::new(platform, id).expect("identity")
+}
+
+fn event(key: &str) -> Source {
+    Source {
+        event: Some(EventKey(key.to_owned())),
+        message: None,
+    }
+}
+
+async fn ledger(url: &str) -> Ledger {
+    let store = Store::connect(url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    Ledger::new(
+        store,
+        AccountDefaults {
+            currency: Currency::USD,
+            timezone: chrono_tz::UTC,
+            language: "en".into(),
+        },
+    )
+}
+
+async fn session(ledger: &Ledger, platform: Platform, id: &str) -> Session {
+    ledger
+        .session(&who(platform, id), Some(id), None)
+        .await
+        .expect("session")
+}
+
+async fn set_limit(
+    ledger: &Ledger,
+    s: &Session,
+    amount: &str,
+    period: LimitPeriod,
+    category: Option<&str>,
+) -> LimitId {
+    let limit = NewLimit {
+        money: usd(amount),
+        period,
+        category: category.map(|c| Category::parse(c).expect("category")),
+    };
+    ledger.set_limit(s, &limit, None).await.expect("limit").id
+}
+
+async fn record(
+    ledger: &Ledger,
+    s: &Session,
+    source: &Source,
+    entries: &[NewEntry],
+) -> Result<spendbot::ledger::Recorded, LedgerError> {
+    ledger.record(s, source, entries, today(), Utc::now()).await
+}
+
+/// A moment after every alert written so far is due.
+fn later() -> DateTime<Utc> {
+    Utc::now() + Duration::days(1)
+}
+
+/// Claims everything due and marks it sent: the alerts written since the last drain.
+async fn drain(ledger: &Ledger) -> Vec<Alert> {
+    let alerts = ledger
+        .claim_alerts("drain", later(), 1000, Duration::hours(1))
+        .await
+        .expect("claim");
+    for a in &alerts {
+        ledger.alert_sent(a.id, later()).await.expect("sent");
+    }
+    alerts
+}
+
+/// (limit, first day of the period, threshold) of each limit alert, in claim order.
+fn limit_keys(alerts: &[Alert]) -> Vec<(LimitId, NaiveDate, Threshold)> {
+    alerts
+        .iter()
+        .map(|a| match &a.kind {
+            AlertKind::Limit {
+                limit,
+                range,
+                threshold,
+            } => (limit.id, range.from, *threshold),
+            other => panic!("not a limit alert: {other:?}"),
+        })
+        .collect()
+}
+
+async fn crossing_80_then_100_percent_writes_one_outbox_row_each_and_never_a_second_for_the_period(
+    url: String,
+) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Telegram, "501").await;
+    let wallet = set_limit(&ledger, &s, "100", LimitPeriod::Monthly, None).await;
+    let november = DateRange::month_of(today()).from;
+
+    // 85 of 100: the warning, once, in the same transaction as the expense.
+    let r = record(
+        &ledger,
+        &s,
+        &Source::default(),
+        &[expense("85", "food", today())],
+    )
+    .await
+    .expect("record");
+    assert_eq!(r.crossings.len(), 1, "the bot still words the crossing");
+    let alerts = drain(&ledger).await;
+    assert_eq!(
+        limit_keys(&alerts),
+        vec![(wallet, november, Threshold::Warning)]
+    );
+    assert_eq!(alerts[0].account.id, s.account.id);
+    assert_eq!(alerts[0].attempts, 1);
+    let AlertKind::Limit { limit, range, .. } = &alerts[0].kind else {
+        unreachable!()
+    };
+    assert_eq!(limit.money, usd("100"));
+    assert_eq!(*range, DateRange::month_of(today()));
+
+    // 105: over, once; 115: nothing more.
+    record(
+        &ledger,
+        &s,
+        &Source::default(),
+        &[expense("20", "food", today())],
+    )
+    .await
+    .expect("record");
+    assert_eq!(
+        limit_keys(&drain(&ledger).await),
+        vec![(wallet, november, Threshold::Over)]
+    );
+    record(
+        &ledger,
+        &s,
+        &Source::default(),
+        &[expense("10", "food", today())],
+    )
+    .await
+    .expect("record");
+    assert!(drain(&ledger).await.is_empty());
+
+    // Undone back to 85, then over again: the period was alerted already.
+    ledger
+        .undo_last(&s, None)
+        .await
+        .expect("undo")
+        .expect("one");
+    ledger
+        .undo_last(&s, None)
+        .await
+        .expect("undo")
+        .expect("two");
+    let again = record(
+        &ledger,
+        &s,
+        &Source::default(),
+        &[expense("30", "food", today())],
+    )
+    .await
+    .expect("record");
+    assert_eq!(again.crossings.len(), 1, "the chat reply still says so");
+    assert!(drain(&ledger).await.is_empty(), "never a second row");
+
+    // A redelivered event writes nothing, even when the sums it reads would pass a mark: the
+    // food limit is set after the event was first applied.
+    record(&ledger, &s, &event("pre"), &[expense("5", "pets", today())])
+        .await
+        .expect("record");
+    drain(&ledger).await;
+    set_limit(&ledger, &s, "4", LimitPeriod::Daily, Some("pets")).await;
+    let redelivered = record(&ledger, &s, &event("pre"), &[expense("5", "pets", today())]).await;
+    assert!(matches!(redelivered, Err(LedgerError::Duplicate)));
+    assert!(drain(&ledger).await.is_empty());
+
+    // One recording passing both marks of a weekly limit, redelivered: two rows, once.
+    let weekly = set_limit(&ledger, &s, "20", LimitPeriod::Weekly, Some("transport")).await;
+    let week = DateRange::week_of(today()).from;
+    let both = [expense("25", "transport", today())];
+    record(&ledger, &s, &event("taxi"), &both)
+        .await
+        .expect("record");
+    let redelivered = record(&ledger, &s, &event("taxi"), &both).await;
+    assert!(matches!(redelivered, Err(LedgerError::Duplicate)));
+    let mut keys = limit_keys(&drain(&ledger).await);
+    keys.sort_by_key(|k| k.2.percent());
+    assert_eq!(
+        keys,
+        vec![
+            (weekly, week, Threshold::Warning),
+            (weekly, week, Threshold::Over)
+        ]
+    );
+
+    // The next period starts fresh: December's own rows, November's untouched.
+    let december = d("2026-12-02");
+    record(
+        &ledger,
+        &s,
+        &Source::default(),
+        &[expense("90", "food", december)],
+    )
+    .await
+    .expect("record");
+    assert_eq!(
+        limit_keys(&drain(&ledger).await),
+        vec![(wallet, d("2026-12-01"), Threshold::Warning)]
+    );
+    record(
+        &ledger,
+        &s,
+        &Source::default(),
+        &[expense("1", "food", today())],
+    )
+    .await
+    .expect("record");
+    assert!(drain(&ledger).await.is_empty());
+
+    // The body of an alert: the month's summary and the last expenses, newest first.
+    let (summary, last) = ledger
+        .account_overview(s.account.id, DateRange::month_of(today()), 2)
+        .await
+        .expect("overview");
+    assert_eq!(
+        summary.spent(),
+        vec![(Currency::USD, Decimal::from(85 + 30 + 5 + 25 + 1))]
+    );
+    assert_eq!(last.len(), 2);
+    assert!(last[0].id > last[1].id);
+    assert!(last.iter().all(|e| e.kind == EntryKind::Expense));
+}
+
+async fn a_claimed_alert_is_not_claimed_again_until_stale_and_failures_retry_or_stop(url: String) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Discord, "601").await;
+    set_limit(&ledger, &s, "10", LimitPeriod::Monthly, None).await;
+    record(
+        &ledger,
+        &s,
+        &Source::default(),
+        &[expense("20", "food", today())],
+    )
+    .await
+    .expect("record");
+    let t0 = Utc::now() + Duration::seconds(1);
+    let stale = Duration::minutes(5);
+
+    let first = ledger
+        .claim_alerts("w1", t0, 10, stale)
+        .await
+        .expect("claim");
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|a| a.attempts == 1));
+    let taken = ledger
+        .claim_alerts("w2", t0 + Duration::minutes(1), 10, stale)
+        .await
+        .expect("claim");
+    assert!(taken.is_empty(), "claimed by a live worker");
+
+    // w1 died: after the stale time its claims are taken over, one attempt more.
+    let reclaimed = ledger
+        .claim_alerts("w2", t0 + Duration::minutes(6), 10, stale)
+        .await
+        .expect("claim");
+    let ids = |a: &[Alert]| a.iter().map(|a| a.id).collect::<HashSet<_>>();
+    assert_eq!(ids(&reclaimed), ids(&first));
+    assert!(reclaimed.iter().all(|a| a.attempts == 2));
+
+    let (sent, retried) = (reclaimed[0].id, reclaimed[1].id);
+    ledger
+        .alert_sent(sent, t0 + Duration::minutes(7))
+        .await
+        .expect("sent");
+    let long_error = "boom ".repeat(300);
+    ledger
+        .alert_failed(retried, &long_error, Some(t0 + Duration::minutes(30)))
+        .await
+        .expect("failed, to retry");
+    let early = ledger
+        .claim_alerts("w3", t0 + Duration::minutes(29), 10, stale)
+        .await
+        .expect("claim");
+    assert!(
+        early.is_empty(),
+        "not before its retry time; sent ones never"
+    );
+    let retry = ledger
+        .claim_alerts("w3", t0 + Duration::minutes(30), 10, stale)
+        .await
+        .expect("claim");
+    assert_eq!(
+        retry.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![retried]
+    );
+    assert_eq!(retry[0].attempts, 3);
+
+    // Failed for good: never claimed again, not even as stale.
+    ledger
+        .alert_failed(retried, "400 Bad Request", None)
+        .await
+        .expect("failed");
+    let never = ledger
+        .claim_alerts("w4", t0 + Duration::days(30), 10, stale)
+        .await
+        .expect("claim");
+    assert!(never.is_empty());
+    // A failure report after delivery changes nothing.
+    ledger
+        .alert_failed(sent, "late", Some(t0))
+        .await
+        .expect("ignored");
+    assert!(
+        ledger
+            .claim_alerts("w4", t0 + Duration::days(30), 10, stale)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    assert!(matches!(
+        ledger.alert_sent(i64::MAX, t0).await,
+        Err(LedgerError::NotFound)
+    ));
+}
+
+async fn two_concurrent_claimers_never_get_the_same_alert_and_together_get_them_all(url: String) {
+    let setup = ledger(&url).await;
+    let s = session(&setup, Platform::Telegram, "701").await;
+    set_limit(&setup, &s, "10", LimitPeriod::Daily, None).await;
+    // 25 days, each over its daily limit: 50 alerts from one recording.
+    let days: Vec<NewEntry> = (1..=25)
+        .map(|day| expense("20", "food", d(&format!("2026-11-{day:02}"))))
+        .collect();
+    record(&setup, &s, &Source::default(), &days)
+        .await
+        .expect("record");
+    let now = Utc::now() + Duration::seconds(1);
+
+    // Two ledgers with pools of their own, as two `serve` processes would have.
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let mut workers = tokio::task::JoinSet::new();
+    for name in ["left", "right"] {
+        let ledger = ledger(&url).await;
+        let barrier = barrier.clone();
+        workers.spawn(async move {
+            barrier.wait().await;
+            let mut mine = Vec::new();
+            loop {
+                let got = ledger
+                    .claim_alerts(name, now, 3, Duration::hours(1))
+                    .await
+                    .expect("claim");
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|a| a.id));
+                tokio::task::yield_now().await;
+            }
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(done) = workers.join_next().await {
+        all.extend(done.expect("worker"));
+    }
+    let distinct: HashSet<i64> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), all.len(), "an alert was claimed twice");
+    assert_eq!(all.len(), 50, "together they claim every alert");
+}
+
+async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_one_verifies(
+    url: String,
+) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Telegram, "801").await;
+    let other = session(&ledger, Platform::Telegram, "802").await;
+    let t0 = Utc::now();
+    let code_of = |alerts: &[Alert]| -> (String, String) {
+        assert_eq!(alerts.len(), 1, "one code queued");
+        assert_eq!(alerts[0].account.id, s.account.id);
+        match &alerts[0].kind {
+            AlertKind::EmailCode { email, code } => (email.clone(), code.clone()),
+            k => panic!("not an email code: {k:?}"),
+        }
+    };
+    let claim = |at: DateTime<Utc>| {
+        let ledger = ledger.clone();
+        async move {
+            let alerts = ledger
+                .claim_alerts("mailer", at, 10, Duration::hours(1))
+                .await
+                .expect("claim");
+            for a in &alerts {
+                ledger.alert_sent(a.id, at).await.expect("sent");
+            }
+            alerts
+        }
+    };
+
+    for bad in ["me", "me@example", "m e@example.com", "a@b@example.com"] {
+        assert!(matches!(
+            ledger.start_email_verification(&s, bad, t0).await,
+            Err(LedgerError::InvalidEmail)
+        ));
+    }
+    assert_eq!(ledger.email_status(&s).await.expect("status"), None);
+    assert!(
+        claim(t0).await.is_empty(),
+        "nothing queued for a bad address"
+    );
+
+    ledger
+        .start_email_verification(&s, " me@example.com ", t0)
+        .await
+        .expect("start");
+    let (email, first) = code_of(&claim(t0).await);
+    assert_eq!(email, "me@example.com");
+    assert_eq!(first.len(), 6);
+    assert_eq!(
+        ledger.email_status(&s).await.expect("status"),
+        Some(("me@example.com".into(), false, false))
+    );
+    assert_eq!(
+        ledger.alert_recipients(s.account.id).await.expect("to").1,
+        None
+    );
+
+    // Wrong codes change nothing: not six digits, off by one, another account's attempt.
+    let wrong = format!("{}{}", &first[..5], (first.as_bytes()[5] - b'0' + 1) % 10);
+    for attempt in ["abc", "12345", wrong.as_str()] {
+        assert!(matches!(
+            ledger.verify_email(&s, attempt, t0).await,
+            Err(LedgerError::InvalidCode)
+        ));
+    }
+    assert!(matches!(
+        ledger.verify_email(&other, &first, t0).await,
+        Err(LedgerError::InvalidCode)
+    ));
+    assert_eq!(ledger.email_status(&other).await.expect("status"), None);
+
+    // A second code: only the newest counts; expired, it counts no more.
+    ledger
+        .start_email_verification(&s, "me@example.com", t0 + Duration::minutes(1))
+        .await
+        .expect("again");
+    let (_, second) = code_of(&claim(t0 + Duration::minutes(1)).await);
+    if second != first {
+        assert!(matches!(
+            ledger
+                .verify_email(&s, &first, t0 + Duration::minutes(2))
+                .await,
+            Err(LedgerError::InvalidCode)
+        ));
+    }
+    assert!(matches!(
+        ledger
+            .verify_email(&s, &second, t0 + Duration::minutes(17))
+            .await,
+        Err(LedgerError::InvalidCode)
+    ));
+    assert_eq!(
+        ledger.email_status(&s).await.expect("status"),
+        Some(("me@example.com".into(), false, false))
+    );
+
+    let verified = ledger
+        .verify_email(&s, &format!(" {second} "), t0 + Duration::minutes(2))
+        .await
+        .expect("verified");
+    assert_eq!(verified, "me@example.com");
+    assert_eq!(
+        ledger.email_status(&s).await.expect("status"),
+        Some(("me@example.com".into(), true, true))
+    );
+    assert_eq!(
+        ledger.alert_recipients(s.account.id).await.expect("to").1,
+        Some("me@example.com".into())
+    );
+    // Used: no more.
+    assert!(matches!(
+        ledger
+            .verify_email(&s, &second, t0 + Duration::minutes(3))
+            .await,
+        Err(LedgerError::InvalidCode)
+    ));
+
+    // /email off: the address stays verified, no more emails.
+    assert!(ledger.email_off(&s).await.expect("off"));
+    assert!(!ledger.email_off(&s).await.expect("already off"));
+    assert_eq!(
+        ledger.email_status(&s).await.expect("status"),
+        Some(("me@example.com".into(), true, false))
+    );
+    assert_eq!(
+        ledger.alert_recipients(s.account.id).await.expect("to").1,
+        None
+    );
+
+    // Five codes in an hour, not six: two so far, three more, then TooMany (nothing queued).
+    for minute in 4..7 {
+        ledger
+            .start_email_verification(&s, "me@example.com", t0 + Duration::minutes(minute))
+            .await
+            .expect("within the hour");
+    }
+    assert_eq!(claim(t0 + Duration::minutes(7)).await.len(), 3);
+    assert!(matches!(
+        ledger
+            .start_email_verification(&s, "new@example.com", t0 + Duration::minutes(8))
+            .await,
+        Err(LedgerError::TooMany)
+    ));
+    assert!(claim(t0 + Duration::minutes(8)).await.is_empty());
+    assert_eq!(
+        ledger.email_status(&s).await.expect("status"),
+        Some(("me@example.com".into(), true, false)),
+        "a refused request changes nothing"
+    );
+    // Another account has its own five.
+    ledger
+        .start_email_verification(&other, "other@example.com", t0 + Duration::minutes(8))
+        .await
+        .expect("other account");
+
+    // An hour after the first ones, a new address: unverified until its own code.
+    ledger
+        .start_email_verification(&s, "new@example.com", t0 + Duration::minutes(62))
+        .await
+        .expect("after the hour");
+    assert_eq!(
+        ledger.email_status(&s).await.expect("status"),
+        Some(("new@example.com".into(), false, false))
+    );
+}
+
+async fn alerts_reach_only_reachable_identities_and_a_verified_address_with_alerts_on(url: String) {
+    let ledger = ledger(&url).await;
+    let now = Utc::now();
+    let telegram = who(Platform::Telegram, "901");
+    let discord = who(Platform::Discord, "901");
+    let alice = session(&ledger, Platform::Telegram, "901").await;
+    let on_discord = session(&ledger, Platform::Discord, "901").await;
+    let code = ledger.create_link_code(&alice, now).await.expect("code");
+    ledger
+        .redeem_link_code(&on_discord, &code.code, now, None)
+        .await
+        .expect("linked");
+    let stranger = session(&ledger, Platform::Telegram, "902").await;
+
+    let (to, email) = ledger
+        .alert_recipients(alice.account.id)
+        .await
+        .expect("recipients");
+    assert_eq!(to, vec![telegram.clone(), discord.clone()]);
+    assert_eq!(email, None);
+
+    ledger
+        .set_reachable(&telegram, false)
+        .await
+        .expect("blocked");
+    let (to, _) = ledger
+        .alert_recipients(alice.account.id)
+        .await
+        .expect("recipients");
+    assert_eq!(to, vec![discord.clone()], "the blocked identity is skipped");
+    ledger
+        .set_reachable(&discord, false)
+        .await
+        .expect("closed DMs");
+    let (to, _) = ledger
+        .alert_recipients(alice.account.id)
+        .await
+        .expect("recipients");
+    assert!(to.is_empty());
+    let (to, _) = ledger
+        .alert_recipients(stranger.account.id)
+        .await
+        .expect("recipients");
+    assert_eq!(to, vec![who(Platform::Telegram, "902")]);
+}
