@@ -110,6 +110,36 @@ impl Reply {
     }
 }
 
+/// What an alert is about, with the figures its words need.
+pub struct AlertView<'a> {
+    pub account: &'a crate::domain::Account,
+    pub limit: &'a crate::domain::Limit,
+    pub range: DateRange,
+    pub threshold: Threshold,
+    pub summary: &'a crate::domain::Summary,
+    /// The latest expenses, newest first.
+    pub recent: &'a [Entry],
+    /// Today in the account's time zone.
+    pub today: NaiveDate,
+}
+
+/// The words of an alert or a notice by email and chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertMessage {
+    pub subject: String,
+    /// Plain text: the email's text part and the chat message.
+    pub text: String,
+    pub html: String,
+}
+
+/// `&`, `<`, `>` and quotes as HTML entities.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// How long a follow-up question ("how much was the coffee?") waits for its answer.
 const PENDING_TTL: Duration = Duration::minutes(10);
 /// Entries a list shows at most.
@@ -152,11 +182,23 @@ impl Turn<'_> {
 pub struct Bot {
     ledger: Ledger,
     catalogue: &'static Catalogue,
+    /// Whether alert emails can be sent (SendGrid is configured).
+    email: bool,
 }
 
 impl Bot {
     pub fn new(ledger: Ledger, catalogue: &'static Catalogue) -> Self {
-        Self { ledger, catalogue }
+        Self {
+            ledger,
+            catalogue,
+            email: false,
+        }
+    }
+
+    /// The bot with alert emails on or off (off by default: `/email` then says so).
+    pub fn with_email(mut self, on: bool) -> Self {
+        self.email = on;
+        self
     }
 
     pub fn catalogue(&self) -> &'static Catalogue {
@@ -172,6 +214,126 @@ impl Bot {
                 tracing::warn!(error = %e, "could not save whether an identity is reachable");
                 false
             }
+        }
+    }
+
+    /// The words of a limit alert, in the account's language and currency: subject, plain text
+    /// (also the chat alert) and simple HTML.
+    pub fn limit_alert(&self, view: &AlertView<'_>) -> AlertMessage {
+        let lang = view.account.language.as_str();
+        let c = view.limit.money.currency();
+        let spent = view.summary.spent_in(c, view.limit.category.as_ref());
+        let limit = view.limit.money.amount();
+        let period = self.period_name(lang, view.range);
+        let scope = match &view.limit.category {
+            Some(cat) => format!("{cat} · {period}"),
+            None => period.clone(),
+        };
+        let days_left = if view.today > view.range.to {
+            0
+        } else {
+            (view.range.to - view.today.max(view.range.from)).num_days() + 1
+        };
+        let over = view.threshold == Threshold::Over;
+        let args = [
+            ("scope", scope.as_str()),
+            ("period", period.as_str()),
+            ("spent", &money(spent, c)),
+            ("limit", &money(limit, c)),
+            ("over", &money((spent - limit).max(Decimal::ZERO), c)),
+            ("left", &money((limit - spent).max(Decimal::ZERO), c)),
+            ("days", &days_left.to_string()),
+            (
+                "percent",
+                &((spent * Decimal::from(100) / limit.max(Decimal::ONE)).floor()).to_string(),
+            ),
+        ];
+        let subject = self.t(
+            lang,
+            if over {
+                "alert_subject_over"
+            } else {
+                "alert_subject_warning"
+            },
+            &args,
+        );
+        let head = self.t(
+            lang,
+            if over { "alert_over" } else { "alert_warning" },
+            &args,
+        );
+        let top: Vec<String> = view
+            .summary
+            .by_category
+            .iter()
+            .filter(|r| r.currency == c)
+            .take(3)
+            .map(|r| format!("{} {}", r.category, money(r.total, r.currency)))
+            .collect();
+        let recent: Vec<String> = view
+            .recent
+            .iter()
+            .take(5)
+            .map(|e| {
+                let note = e
+                    .note
+                    .as_ref()
+                    .map(|n| format!(" · {n}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} {} · {}{note}",
+                    e.occurred_on.format("%d %b"),
+                    money(e.money.amount(), e.money.currency()),
+                    e.category
+                )
+            })
+            .collect();
+        let mut text = head.clone();
+        let mut html = format!("<p>{}</p>", html_escape(&head));
+        if !top.is_empty() {
+            let label = self.t(lang, "alert_top", &[]);
+            text.push_str(&format!("\n{label} {}", top.join(", ")));
+            html.push_str(&format!(
+                "<p>{}</p><ul>{}</ul>",
+                html_escape(&label),
+                top.iter()
+                    .map(|t| format!("<li>{}</li>", html_escape(t)))
+                    .collect::<String>()
+            ));
+        }
+        if !recent.is_empty() {
+            let label = self.t(lang, "alert_recent", &[]);
+            text.push_str(&format!(
+                "\n{label}\n{}",
+                recent
+                    .iter()
+                    .map(|r| format!("  {r}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ));
+            html.push_str(&format!(
+                "<p>{}</p><ul>{}</ul>",
+                html_escape(&label),
+                recent
+                    .iter()
+                    .map(|r| format!("<li>{}</li>", html_escape(r)))
+                    .collect::<String>()
+            ));
+        }
+        AlertMessage {
+            subject,
+            text,
+            html,
+        }
+    }
+
+    /// The email that carries a verification code.
+    pub fn email_code_message(&self, lang: &str, code: &str) -> AlertMessage {
+        let text = self.t(lang, "email_code_text", &[("code", code)]);
+        AlertMessage {
+            subject: self.t(lang, "email_code_subject", &[("code", code)]),
+            html: format!("<p>{}</p>", html_escape(&text)),
+            text,
         }
     }
 
@@ -468,6 +630,61 @@ impl Bot {
                 )))
             }
             Intent::Link { code } => self.link(turn, code.as_deref()).await,
+            Intent::Email(Some(_)) if !self.email => {
+                Ok(Reply::text(self.t(lang, "email_unavailable", &[])))
+            }
+            Intent::Email(Some(address)) => {
+                self.ledger
+                    .start_email_verification(&turn.session, &address, turn.incoming.at)
+                    .await?;
+                Ok(Reply::text(self.t(
+                    lang,
+                    "email_code_sent",
+                    &[("email", address.trim())],
+                )))
+            }
+            Intent::Email(None) => Ok(Reply::text(
+                match self.ledger.email_status(&turn.session).await? {
+                    Some((email, true, true)) => self.t(lang, "email_on", &[("email", &email)]),
+                    Some((email, true, false)) => {
+                        self.t(lang, "email_paused", &[("email", &email)])
+                    }
+                    Some((email, false, _)) => {
+                        self.t(lang, "email_unverified", &[("email", &email)])
+                    }
+                    None => self.t(lang, "email_none", &[]),
+                },
+            )),
+            Intent::EmailOff => {
+                let was_on = self.ledger.email_off(&turn.session).await?;
+                Ok(Reply::text(self.t(
+                    lang,
+                    if was_on {
+                        "email_stopped"
+                    } else {
+                        "email_none"
+                    },
+                    &[],
+                )))
+            }
+            Intent::Verify(Some(code)) => {
+                match self
+                    .ledger
+                    .verify_email(&turn.session, &code, turn.incoming.at)
+                    .await
+                {
+                    Ok(email) => Ok(Reply::text(self.t(
+                        lang,
+                        "email_verified",
+                        &[("email", &email)],
+                    ))),
+                    Err(LedgerError::InvalidCode) => {
+                        Ok(Reply::text(self.t(lang, "verify_invalid", &[])))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Intent::Verify(None) => Ok(Reply::text(self.t(lang, "verify_ask", &[]))),
             Intent::Unknown => Ok(Reply::text(self.t(lang, "unknown", &[]))),
         }
     }

@@ -25,11 +25,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::alerts::Delivery;
 use crate::bot::Bot;
 use crate::discord::Discord;
 use crate::intent::Catalogue;
 use crate::ledger::{AccountDefaults, Ledger};
 use crate::metrics::Metrics;
+use crate::notify::SendGrid;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::telegram::Telegram;
@@ -93,7 +95,8 @@ pub fn wire(settings: Arc<Settings>, store: Store) -> anyhow::Result<AppState> {
         language: "en".to_owned(),
     };
     let ledger = Ledger::new(store.clone(), defaults);
-    let bot = Bot::new(ledger.clone(), Catalogue::embedded());
+    let bot = Bot::new(ledger.clone(), Catalogue::embedded())
+        .with_email(settings.email.sendgrid_api_key.is_some());
     let telegram = match Telegram::from_settings(&settings, bot.clone()) {
         None => None,
         Some(Ok(t)) => Some(Arc::new(t)),
@@ -155,6 +158,22 @@ pub fn router(state: AppState) -> Router {
 /// Starts the background workers (the outbox worker, Telegram long polling …) on `workers`.
 /// Each gets the state and a [`Shutdown`]; none exist yet.
 fn spawn_workers(state: &AppState, shutdown: &Shutdown, workers: &mut JoinSet<()>) {
+    let delivery = Delivery::new(
+        state.ledger.clone(),
+        state.bot.clone(),
+        state.telegram.clone(),
+        state.discord.clone(),
+        SendGrid::from_settings(&state.settings),
+        &state.settings.email.from,
+    );
+    let check = shutdown.clone();
+    let mut stop = shutdown.clone();
+    workers.spawn(async move {
+        tokio::select! {
+            () = delivery.run(|| check.is_stopping()) => {}
+            () = stop.wait() => {}
+        }
+    });
     if let Some(tg) = state.telegram.clone() {
         let mut stop = shutdown.clone();
         let check = shutdown.clone();
@@ -198,7 +217,7 @@ fn log_adapters(settings: &Settings) {
         tracing::info!("discord: off (DISCORD_PUBLIC_KEY not set)");
     }
     if settings.email.sendgrid_api_key.is_some() {
-        tracing::warn!("email: configured, but this build has no email sender yet");
+        tracing::info!(api = %settings.email.sendgrid_api_url, from = %settings.email.from, "email: on (SendGrid)");
     } else {
         tracing::info!("email: off (SENDGRID_API_KEY not set)");
     }

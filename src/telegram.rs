@@ -381,7 +381,7 @@ impl Telegram {
                             &reply,
                             q.from.id.0,
                         )
-                        .await
+                        .await;
                     }
                 }
                 Handled::Done
@@ -415,7 +415,7 @@ impl Telegram {
 
     /// Sends a reply, split below Telegram's length limit, with its buttons under the last
     /// part. Flood control is waited out; a user who blocked the bot is marked unreachable.
-    async fn send(&self, chat: ChatId, reply: &Reply, user_id: u64) {
+    async fn send(&self, chat: ChatId, reply: &Reply, user_id: u64) -> bool {
         let parts = split(&reply.text, MESSAGE_LIMIT);
         let count = parts.len();
         for (i, part) in parts.into_iter().enumerate() {
@@ -437,15 +437,32 @@ impl Telegram {
                     }
                     Err(RequestError::Api(ApiError::BotBlocked | ApiError::UserDeactivated)) => {
                         self.unreachable(user_id).await;
-                        return;
+                        return false;
                     }
                     Err(e) => {
                         tracing::warn!(error = %self.redact(&e), "telegram: sendMessage failed");
-                        return;
+                        return false;
                     }
                 }
             }
         }
+        true
+    }
+
+    /// Sends a notice (an alert) to a person in their private chat with the bot. `false` when it
+    /// could not be delivered (they blocked the bot: they are then marked unreachable).
+    pub async fn send_text(&self, user_id: &str, text: &str) -> bool {
+        let Ok(id) = user_id.parse::<u64>() else {
+            return false;
+        };
+        let Ok(chat) = i64::try_from(id) else {
+            return false;
+        };
+        let reply = Reply {
+            text: text.to_owned(),
+            ..Reply::default()
+        };
+        self.send(ChatId(chat), &reply, id).await
     }
 
     /// Edits the message a button was pressed on, in place.

@@ -107,6 +107,15 @@ impl Summary {
         totals
     }
 
+    /// Spent in one currency, of one category or of all.
+    pub fn spent_in(&self, currency: Currency, category: Option<&Category>) -> Decimal {
+        self.by_category
+            .iter()
+            .filter(|r| r.currency == currency && category.is_none_or(|c| *c == r.category))
+            .map(|r| r.total)
+            .sum()
+    }
+
     /// Number of expenses in the summary.
     pub fn expense_count(&self) -> u64 {
         self.by_category.iter().map(|c| c.count).sum()

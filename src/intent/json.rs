@@ -137,6 +137,9 @@ pub fn contract_json(text: &str, intent: &Intent) -> String {
         | Intent::SetTimezone(_)
         | Intent::Categories
         | Intent::Link { .. }
+        | Intent::Email(_)
+        | Intent::EmailOff
+        | Intent::Verify(_)
         | Intent::Unknown => ("unknown", None, None, None, None, None, Value::Null, None),
     };
     o.insert("intent".into(), Value::String(name.into()));

@@ -109,12 +109,21 @@ pub enum Intent {
     Link {
         code: Option<String>,
     },
+    /// `/email you@example.com` (or `/register …`): an address for alerts; `None` shows the
+    /// current one.
+    Email(Option<String>),
+    /// `/email off`: no more alert emails.
+    EmailOff,
+    /// `/verify 123456`
+    Verify(Option<String>),
     Unknown,
 }
 
 /// The canonical commands, whatever a language calls them. Menus and slash commands come
 /// from the catalogue's `[[commands]]`, which name these.
-const COMMANDS: [&str; 13] = [
+const COMMANDS: [&str; 15] = [
+    "email",
+    "verify",
     "add",
     "income",
     "limit",
@@ -333,6 +342,13 @@ impl Catalogue {
             Some("timezone") => Intent::SetTimezone(word()),
             Some("categories") => Intent::Categories,
             Some("link") => Intent::Link { code: word() },
+            Some("email") => match word() {
+                Some(w) if ["off", "stop", "no", "none"].contains(&w.to_lowercase().as_str()) => {
+                    Intent::EmailOff
+                }
+                other => Intent::Email(other),
+            },
+            Some("verify") => Intent::Verify(word()),
             _ => Intent::Unknown,
         }
     }

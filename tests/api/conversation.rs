@@ -20,6 +20,7 @@ crate::each_engine!(
     the_undo_button_removes_exactly_what_one_message_recorded,
     text_is_stored_as_typed_and_long_notes_are_shortened_visibly,
     the_category_buttons_move_an_expense_to_another_category,
+    without_sendgrid_email_commands_say_so_and_change_nothing,
 );
 
 /// Wednesday 25 November 2026, noon UTC.
@@ -434,4 +435,19 @@ async fn the_category_buttons_move_an_expense_to_another_category(url: String) {
     };
     let r = bot.handle(steal).await;
     assert!(r.text.contains("couldn't find"), "{}", r.text);
+}
+
+async fn without_sendgrid_email_commands_say_so_and_change_nothing(url: String) {
+    let (bot, _) = bot(&url).await;
+    let ivy = person(Platform::Console, "ivy");
+    let r = say(&bot, &ivy, "/email ivy@example.com").await;
+    assert!(r.text.contains("not set up"), "{}", r.text);
+    let r = say(&bot, &ivy, "/email").await;
+    assert!(r.text.contains("No email address"), "{}", r.text);
+    let r = say(&bot, &ivy, "/verify 123456").await;
+    assert!(
+        r.text.contains("wrong, expired or already used"),
+        "{}",
+        r.text
+    );
 }

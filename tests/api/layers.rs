@@ -119,6 +119,7 @@ const LAYERS: &[Layer] = &[
     Layer {
         name: "adapter",
         files: &[
+            "alerts.rs",
             "console.rs",
             "console/",
             "telegram.rs",
