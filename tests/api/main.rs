@@ -2,6 +2,7 @@
 //! the real `startup`, over real databases (SQLite always; PostgreSQL and MySQL when
 //! `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` are set).
 
+mod alerts;
 mod alerts_story;
 mod cli;
 mod console;
