@@ -21,8 +21,11 @@ use crate::telegram::Telegram;
 const BATCH: u32 = 16;
 /// How long between looks at the outbox when it was empty.
 const IDLE: Duration = Duration::from_millis(500);
-/// A claim older than this belongs to a worker that died; another may take the alert.
-const STALE_AFTER: chrono::Duration = chrono::Duration::minutes(2);
+/// A claim older than this belongs to a worker that died; another may take the alert. Well
+/// above the longest a live worker can spend on one alert (SendGrid's retries: five attempts
+/// of at most 15 s plus 30 s waits), so a slow worker is never overtaken and nothing is sent
+/// twice by two live workers.
+const STALE_AFTER: chrono::Duration = chrono::Duration::minutes(10);
 /// Attempts before an alert that keeps failing is given up.
 const MAX_ATTEMPTS: i32 = 8;
 /// The expenses an alert lists.
