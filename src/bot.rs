@@ -1066,9 +1066,14 @@ impl Bot {
             )));
         }
         let totals: Vec<String> = spent.iter().map(|(c, t)| money(*t, *c)).collect();
+        let head = if summary.expense_count() == 1 {
+            "summary_head_one"
+        } else {
+            "summary_head"
+        };
         let mut lines = vec![self.t(
             lang,
-            "summary_head",
+            head,
             &[
                 ("period", &period),
                 ("spent", &totals.join(" + ")),

@@ -239,7 +239,7 @@ async fn a_redelivered_message_is_recorded_once(url: String) {
     assert!(again.text.is_empty() && again.buttons.is_empty());
     let r = say(&bot, &erin, "how much this month").await;
     assert!(
-        r.text.contains("spent 12.00 USD in 1 expenses"),
+        r.text.contains("spent 12.00 USD in 1 expense"),
         "{}",
         r.text
     );
@@ -367,7 +367,7 @@ async fn the_undo_button_removes_exactly_what_one_message_recorded(url: String) 
     );
     let r = say(&bot, &fay, "how much this month").await;
     assert!(
-        r.text.contains("spent 900.00 USD in 1 expenses"),
+        r.text.contains("spent 900.00 USD in 1 expense"),
         "{}",
         r.text
     );
