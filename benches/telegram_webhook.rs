@@ -10,6 +10,8 @@
 
 #[path = "../tests/api/fakes/telegram.rs"]
 mod fake;
+#[path = "../tests/api/fakes/server.rs"]
+mod server;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -20,6 +20,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::server::Server;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -27,7 +28,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use ed25519_dalek::{Signer as _, SigningKey};
 use serde_json::{Value, json};
-use tokio::task::JoinHandle;
 
 /// The path every route lives under; `DISCORD_API_URL` is the fake's URL plus this.
 pub const API_BASE: &str = "/api/v10";
@@ -53,9 +53,6 @@ const PERMISSIONS: &str = "2248473465835073";
 const MESSAGE_TIMESTAMP: &str = "2026-01-01T00:00:00.000000+00:00";
 /// Discord's limit on a message's `content`.
 const CONTENT_LIMIT: usize = 2000;
-/// How often [`FakeDiscord::wait_for`] looks again.
-const POLL_EVERY: Duration = Duration::from_millis(10);
-
 /// One request the fake received, whatever it answered.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -190,24 +187,14 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A test that panicked while holding the lock must not hide the state from others.
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        super::server::lock(&self.inner)
     }
 }
 
 /// The running fake. Dropping it stops the server.
 pub struct FakeDiscord {
-    addr: SocketAddr,
+    server: Server,
     shared: Arc<Shared>,
-    server: JoinHandle<()>,
-}
-
-impl Drop for FakeDiscord {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
 }
 
 impl FakeDiscord {
@@ -227,34 +214,22 @@ impl FakeDiscord {
             }),
         });
         let app = Router::new().fallback(handle).with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("the fake Discord binds a free port on localhost");
-        let addr = listener
-            .local_addr()
-            .expect("the fake Discord has an address");
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        FakeDiscord {
-            addr,
-            shared,
-            server,
-        }
+        let server = Server::start("Discord", app).await;
+        FakeDiscord { server, shared }
     }
 
     /// `http://127.0.0.1:PORT`, what serenity's `HttpBuilder::proxy` wants.
     pub fn origin(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// The base URL to give the bot as `DISCORD_API_URL`: `http://127.0.0.1:PORT/api/v10`.
     pub fn url(&self) -> String {
-        format!("http://{}{API_BASE}", self.addr)
+        format!("http://{}{API_BASE}", self.server.addr())
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The next request whose path contains `path_contains` answers `status` with `body`
@@ -351,16 +326,7 @@ impl FakeDiscord {
     where
         F: Fn(&FakeDiscord) -> bool,
     {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            if predicate(self) {
-                return true;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(POLL_EVERY).await;
-        }
+        super::server::wait_until(timeout, || predicate(self)).await
     }
 }
 

@@ -2,4 +2,5 @@
 
 pub mod discord;
 pub mod sendgrid;
+pub mod server;
 pub mod telegram;

@@ -14,10 +14,10 @@
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::server::Server;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -28,12 +28,9 @@ use rand::SeedableRng;
 use rand::distr::{Alphanumeric, SampleString};
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
-use tokio::task::JoinHandle;
 
 /// The API key the fake accepts.
 pub const API_KEY: &str = "SG.fake-key.never-in-a-log-0123456789abcdef";
-/// How often [`FakeSendGrid::wait_for`] looks again.
-const POLL_EVERY: Duration = Duration::from_millis(10);
 const HELP: &str = "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html";
 
 /// One request to `POST /v3/mail/send`, whatever the answer.
@@ -117,23 +114,14 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        super::server::lock(&self.inner)
     }
 }
 
 /// The running fake. Dropping it stops the server.
 pub struct FakeSendGrid {
-    addr: SocketAddr,
+    server: Server,
     shared: Arc<Shared>,
-    server: JoinHandle<()>,
-}
-
-impl Drop for FakeSendGrid {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
 }
 
 impl FakeSendGrid {
@@ -147,25 +135,13 @@ impl FakeSendGrid {
             .route("/v3/mail/send", post(mail_send))
             .fallback(not_found)
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("the fake SendGrid binds a free port on localhost");
-        let addr = listener
-            .local_addr()
-            .expect("the fake SendGrid has an address");
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        FakeSendGrid {
-            addr,
-            shared,
-            server,
-        }
+        let server = Server::start("SendGrid", app).await;
+        FakeSendGrid { server, shared }
     }
 
     /// The base URL to give the service as `SENDGRID_API_URL`: `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// Answers the next request (after any already queued) with `status`, `headers` and
@@ -197,16 +173,7 @@ impl FakeSendGrid {
     where
         F: Fn(&FakeSendGrid) -> bool,
     {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            if predicate(self) {
-                return true;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(POLL_EVERY).await;
-        }
+        super::server::wait_until(timeout, || predicate(self)).await
     }
 }
 

@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::server::Server;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
@@ -26,7 +27,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::{Map, Value, json};
 use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 /// The bot's own user id, as `getMe` reports it.
 pub const BOT_ID: i64 = 7_000_000_001;
@@ -34,8 +34,6 @@ pub const BOT_ID: i64 = 7_000_000_001;
 pub const BOT_USERNAME: &str = "ExpenseBot";
 /// The longest wait `getUpdates` holds a request for, whatever `timeout` asks.
 const MAX_HOLD: Duration = Duration::from_secs(1);
-/// How often [`FakeTelegram::wait_for`] looks again.
-const POLL_EVERY: Duration = Duration::from_millis(10);
 /// The first `message_id` the fake hands out for the bot's own messages.
 const FIRST_MESSAGE_ID: i64 = 5_000;
 /// Fields whose multipart or form values stay strings even when they look like numbers.
@@ -138,24 +136,14 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A test that panicked while holding the lock must not hide the state from others.
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        super::server::lock(&self.inner)
     }
 }
 
 /// The running fake. Dropping it stops the server.
 pub struct FakeTelegram {
-    addr: SocketAddr,
+    server: Server,
     shared: Arc<Shared>,
-    server: JoinHandle<()>,
-}
-
-impl Drop for FakeTelegram {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
 }
 
 impl FakeTelegram {
@@ -173,29 +161,17 @@ impl FakeTelegram {
             .route("/{bot}/{method}", any(handle))
             .fallback(not_found)
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("the fake Telegram binds a free port on localhost");
-        let addr = listener
-            .local_addr()
-            .expect("the fake Telegram has an address");
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        FakeTelegram {
-            addr,
-            shared,
-            server,
-        }
+        let server = Server::start("Telegram", app).await;
+        FakeTelegram { server, shared }
     }
 
     /// The base URL to give the bot as `TELEGRAM_API_URL`: `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// Queues an update for `getUpdates`.
@@ -363,16 +339,7 @@ impl FakeTelegram {
     where
         F: Fn(&FakeTelegram) -> bool,
     {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            if predicate(self) {
-                return true;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(POLL_EVERY).await;
-        }
+        super::server::wait_until(timeout, || predicate(self)).await
     }
 }
 
