@@ -17,8 +17,9 @@ use crate::ledger::{Alert, AlertKind, Ledger, Threshold};
 use crate::notify::{Mail, SendError, SendGrid};
 use crate::telegram::Telegram;
 
-/// Alerts one worker claims at a time.
-const BATCH: u32 = 16;
+/// Alerts one worker claims at a time: one, so that a claim is never older than the delivery
+/// of a single alert, which `STALE_AFTER` is sized for.
+const BATCH: u32 = 1;
 /// How long between looks at the outbox when it was empty.
 const IDLE: Duration = Duration::from_millis(500);
 /// A claim older than this belongs to a worker that died; another may take the alert. Well
@@ -154,6 +155,9 @@ impl Delivery {
                     alert_id: format!("code-{}", alert.id),
                     categories: vec!["email-verification".into()],
                 };
+                if self.mail.is_none() {
+                    return Outcome::Failed("email is off: no SendGrid client".into());
+                }
                 self.email(&mail, alert.attempts)
                     .await
                     .unwrap_or(Outcome::Sent)
@@ -209,6 +213,10 @@ impl Delivery {
                     match self.email(&mail, alert.attempts).await {
                         None => {}
                         Some(Outcome::Failed(why)) => email_failure = Some(why),
+                        // The email's last chance failed: the chat alerts still go out.
+                        Some(Outcome::Retry(_, why)) if alert.attempts >= MAX_ATTEMPTS => {
+                            email_failure = Some(why);
+                        }
                         Some(other) => return other,
                     }
                 }

@@ -370,12 +370,8 @@ impl Bot {
             }
             LedgerError::InvalidCode => Reply::text(self.t(lang, "link_invalid", &[])),
             LedgerError::NotFound => Reply::text(self.t(lang, "not_found", &[])),
-            LedgerError::TooMany => {
-                Reply::text("Too many codes in the last hour; please wait a while.".to_owned())
-            }
-            LedgerError::InvalidEmail => {
-                Reply::text("That doesn't look like an email address.".to_owned())
-            }
+            LedgerError::TooMany => Reply::text(self.t(lang, "email_too_many", &[])),
+            LedgerError::InvalidEmail => Reply::text(self.t(lang, "email_invalid", &[])),
             LedgerError::Other(err) => {
                 tracing::error!(error = %err, "could not handle a message");
                 Reply::text(self.t(lang, "internal", &[]))

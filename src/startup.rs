@@ -51,6 +51,8 @@ pub struct AppState {
     pub telegram: Option<Arc<Telegram>>,
     /// The Discord adapter, when `DISCORD_PUBLIC_KEY` is set.
     pub discord: Option<Arc<Discord>>,
+    /// The SendGrid client, when email is on.
+    pub mail: Option<SendGrid>,
 }
 
 /// Tells a background worker that the service is stopping. Workers `select!` on
@@ -95,8 +97,9 @@ pub fn wire(settings: Arc<Settings>, store: Store) -> anyhow::Result<AppState> {
         language: "en".to_owned(),
     };
     let ledger = Ledger::new(store.clone(), defaults);
-    let bot = Bot::new(ledger.clone(), Catalogue::embedded())
-        .with_email(settings.email.sendgrid_api_key.is_some());
+    // One decision whether email is on, shared by the bot (`/email`) and the alert worker.
+    let mail = SendGrid::from_settings(&settings);
+    let bot = Bot::new(ledger.clone(), Catalogue::embedded()).with_email(mail.is_some());
     let telegram = match Telegram::from_settings(&settings, bot.clone()) {
         None => None,
         Some(Ok(t)) => Some(Arc::new(t)),
@@ -115,6 +118,7 @@ pub fn wire(settings: Arc<Settings>, store: Store) -> anyhow::Result<AppState> {
         metrics: Arc::new(Metrics::new()),
         telegram,
         discord,
+        mail,
     })
 }
 
@@ -163,17 +167,13 @@ fn spawn_workers(state: &AppState, shutdown: &Shutdown, workers: &mut JoinSet<()
         state.bot.clone(),
         state.telegram.clone(),
         state.discord.clone(),
-        SendGrid::from_settings(&state.settings),
+        state.mail.clone(),
         &state.settings.email.from,
     );
     let check = shutdown.clone();
-    let mut stop = shutdown.clone();
-    workers.spawn(async move {
-        tokio::select! {
-            () = delivery.run(|| check.is_stopping()) => {}
-            () = stop.wait() => {}
-        }
-    });
+    // The worker checks for shutdown between alerts; it is never cut off in the middle of one,
+    // which could send it twice (the serve grace period bounds how long it may take).
+    workers.spawn(async move { delivery.run(|| check.is_stopping()).await });
     if let Some(tg) = state.telegram.clone() {
         let mut stop = shutdown.clone();
         let check = shutdown.clone();

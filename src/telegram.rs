@@ -328,7 +328,8 @@ impl Telegram {
         }
         if let Some(name) = &username {
             let mention = format!("@{name}");
-            let lower = text.to_lowercase();
+            // ASCII lower-casing keeps byte offsets (usernames are ASCII), so `at` indexes `text`.
+            let lower = text.to_ascii_lowercase();
             if let Some(at) = lower.find(&mention) {
                 let mut rest = String::with_capacity(text.len());
                 rest.push_str(&text[..at]);

@@ -753,7 +753,14 @@ impl Store {
         for id in ids {
             in_tx!(tx, mark_alert_claimed(id, worker, now));
             if let Some(row) = in_tx!(tx, alert(id)) {
-                claimed.push(row.into_alert()?);
+                match row.into_alert() {
+                    Ok(alert) => claimed.push(alert),
+                    // One unreadable row must not stop every other alert: fail it alone.
+                    Err(e) => {
+                        tracing::error!(alert = id, error = %e, "an outbox row cannot be read");
+                        in_tx!(tx, alert_failed(id, "unreadable outbox row", None));
+                    }
+                }
             }
         }
         tx.commit().await?;
@@ -1129,11 +1136,6 @@ impl Tx {
                 range.to
             )
         ))
-    }
-
-    pub async fn limits(&mut self, account: AccountId) -> Result<Vec<Limit>, StoreError> {
-        let rows = in_tx!(self, limits(account.0));
-        rows.into_iter().map(LimitRow::into_limit).collect()
     }
 
     /// Sets the account's limit for (period, category), replacing any earlier one.

@@ -500,12 +500,10 @@ pub async fn take_pending(c: &mut Conn, identity_id: i64) -> Result<Option<Pendi
 }
 
 /// The write transaction already holds SQLite's single write lock: nothing to lock.
-pub async fn lock_limit(c: &mut Conn, limit_id: i64) -> Result<()> {
-    sqlx::query("SELECT id FROM spending_limits WHERE id = ?1")
-        .bind(limit_id)
-        .fetch_optional(c)
-        .await
-        .map(drop)
+/// Nothing to do: a SQLite write transaction (`BEGIN IMMEDIATE`) already holds the whole
+/// database, so the row lock PostgreSQL and MySQL need costs nothing here.
+pub async fn lock_limit(_c: &mut Conn, _limit_id: i64) -> Result<()> {
+    Ok(())
 }
 
 pub async fn insert_limit_alert(
@@ -676,12 +674,10 @@ pub async fn email_off(c: &mut Conn, account_id: i64) -> Result<u64> {
 }
 
 /// The write transaction already holds SQLite's single write lock: nothing to lock.
-pub async fn lock_account(c: &mut Conn, account_id: i64) -> Result<()> {
-    sqlx::query("SELECT id FROM accounts WHERE id = ?1")
-        .bind(account_id)
-        .fetch_optional(c)
-        .await
-        .map(drop)
+/// Nothing to do: a SQLite write transaction (`BEGIN IMMEDIATE`) already holds the whole
+/// database, so the row lock PostgreSQL and MySQL need costs nothing here.
+pub async fn lock_account(_c: &mut Conn, _account_id: i64) -> Result<()> {
+    Ok(())
 }
 
 pub async fn count_email_codes_since(

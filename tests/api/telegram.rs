@@ -890,3 +890,22 @@ async fn when_the_database_is_down_polling_does_not_confirm_the_update() {
         fake.attempts_to(ALICE)
     );
 }
+
+#[tokio::test]
+async fn a_mention_after_letters_that_change_length_when_lower_cased_is_still_understood() {
+    let (_app, fake) = polling().await;
+    // The Kelvin sign (3 bytes) lower-cases to `k` (1 byte): offsets must stay right.
+    let reply = poll_say(
+        &fake,
+        GROUP,
+        tg::group_text(
+            400_000_001,
+            GROUP,
+            GROUP_USER,
+            "\u{212A}@ExpenseBot spent 5 on tea",
+            Value::Null,
+        ),
+    )
+    .await;
+    assert!(reply.text().contains("5.00"), "{}", reply.text());
+}
