@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::bot::{AlertView, Bot};
 use crate::discord::Discord;
 use crate::domain::{ChatIdentity, Platform};
-use crate::ledger::{Alert, AlertKind, Ledger, Threshold};
+use crate::ledger::{Alert, AlertKind, Ledger, LinkPurpose, Threshold};
 use crate::notify::{Mail, SendError, SendGrid};
 use crate::telegram::Telegram;
 
@@ -154,6 +154,33 @@ impl Delivery {
                     html: message.html,
                     alert_id: format!("code-{}", alert.id),
                     categories: vec!["email-verification".into()],
+                };
+                if self.mail.is_none() {
+                    return Outcome::Failed("email is off: no SendGrid client".into());
+                }
+                self.email(&mail, alert.attempts)
+                    .await
+                    .unwrap_or(Outcome::Sent)
+            }
+            AlertKind::EmailLink {
+                email,
+                link,
+                purpose,
+            } => {
+                let message = self.bot.email_link_message(lang, *purpose, link);
+                let mail = Mail {
+                    to: email.clone(),
+                    subject: message.subject,
+                    text: message.text,
+                    html: message.html,
+                    alert_id: format!("link-{}", alert.id),
+                    categories: vec![
+                        match purpose {
+                            LinkPurpose::VerifyEmail => "email-verification",
+                            LinkPurpose::ResetPassword => "password-reset",
+                        }
+                        .into(),
+                    ],
                 };
                 if self.mail.is_none() {
                     return Outcome::Failed("email is off: no SendGrid client".into());

@@ -14,7 +14,8 @@ use crate::domain::{
 };
 use crate::intent::{Catalogue, DeleteTarget, Intent, Item, LimitDraft, ParseContext, Query};
 use crate::ledger::{
-    Crossing, EntryQuery, LINK_CODE_TTL, Ledger, LedgerError, Recorded, Session, Source, Threshold,
+    CHAT_LOGIN_TTL, Crossing, EntryQuery, LINK_CODE_TTL, Ledger, LedgerError, LinkPurpose, Recorded, Session,
+    Source, Threshold,
 };
 
 /// What the platform tells about the person, used when their account is created.
@@ -184,6 +185,8 @@ pub struct Bot {
     catalogue: &'static Catalogue,
     /// Whether alert emails can be sent (SendGrid is configured).
     email: bool,
+    /// Where people reach the web side (`SPENDBOT_PUBLIC_URL`, no trailing slash).
+    public_url: String,
 }
 
 impl Bot {
@@ -192,7 +195,14 @@ impl Bot {
             ledger,
             catalogue,
             email: false,
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
+    }
+
+    /// The bot with the address of the web side, for the links it gives (`/web`).
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim_end_matches('/').to_owned();
+        self
     }
 
     /// The bot with alert emails on or off (off by default: `/email` then says so).
@@ -333,6 +343,22 @@ impl Bot {
         AlertMessage {
             subject: self.t(lang, "email_code_subject", &[("code", code)]),
             html: format!("<p>{}</p>", html_escape(&text)),
+            text,
+        }
+    }
+
+    /// The email that carries a link: to verify the address, or to reset the password.
+    pub fn email_link_message(&self, lang: &str, purpose: LinkPurpose, link: &str) -> AlertMessage {
+        let key = match purpose {
+            LinkPurpose::VerifyEmail => "email_verify_link",
+            LinkPurpose::ResetPassword => "email_reset_link",
+        };
+        let text = self.t(lang, &format!("{key}_text"), &[("link", link)]);
+        let html_text = self.t(lang, &format!("{key}_text"), &[("link", "{link}")]);
+        let anchor = format!("<a href=\"{0}\">{0}</a>", html_escape(link));
+        AlertMessage {
+            subject: self.t(lang, &format!("{key}_subject"), &[]),
+            html: format!("<p>{}</p>", html_escape(&html_text).replace("{link}", &anchor)),
             text,
         }
     }
@@ -626,6 +652,19 @@ impl Bot {
                 )))
             }
             Intent::Link { code } => self.link(turn, code.as_deref()).await,
+            Intent::Web => {
+                let token = self
+                    .ledger
+                    .chat_login_token(&turn.session, turn.incoming.at)
+                    .await?;
+                let link = format!("{}/login/chat?token={token}", self.public_url);
+                let minutes = CHAT_LOGIN_TTL.num_minutes().to_string();
+                Ok(Reply::text(self.t(
+                    lang,
+                    "web_link",
+                    &[("link", &link), ("minutes", &minutes)],
+                )))
+            }
             Intent::Email(Some(_)) if !self.email => {
                 Ok(Reply::text(self.t(lang, "email_unavailable", &[])))
             }

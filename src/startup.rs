@@ -99,7 +99,9 @@ pub fn wire(settings: Arc<Settings>, store: Store) -> anyhow::Result<AppState> {
     let ledger = Ledger::new(store.clone(), defaults);
     // One decision whether email is on, shared by the bot (`/email`) and the alert worker.
     let mail = SendGrid::from_settings(&settings);
-    let bot = Bot::new(ledger.clone(), Catalogue::embedded()).with_email(mail.is_some());
+    let bot = Bot::new(ledger.clone(), Catalogue::embedded())
+        .with_email(mail.is_some())
+        .with_public_url(&settings.http.public_url);
     let telegram = match Telegram::from_settings(&settings, bot.clone()) {
         None => None,
         Some(Ok(t)) => Some(Arc::new(t)),

@@ -116,12 +116,14 @@ pub enum Intent {
     EmailOff,
     /// `/verify 123456`
     Verify(Option<String>),
+    /// `/web`: a one-time sign-in link to the web dashboard.
+    Web,
     Unknown,
 }
 
 /// The canonical commands, whatever a language calls them. Menus and slash commands come
 /// from the catalogue's `[[commands]]`, which name these.
-const COMMANDS: [&str; 15] = [
+const COMMANDS: [&str; 16] = [
     "email",
     "verify",
     "add",
@@ -137,6 +139,7 @@ const COMMANDS: [&str; 15] = [
     "timezone",
     "categories",
     "link",
+    "web",
 ];
 
 /// One language of the catalogue.
@@ -349,6 +352,7 @@ impl Catalogue {
                 other => Intent::Email(other),
             },
             Some("verify") => Intent::Verify(word()),
+            Some("web") => Intent::Web,
             _ => Intent::Unknown,
         }
     }

@@ -27,6 +27,7 @@ pub const ERROR_MAX_CHARS: usize = 500;
 const EMAIL_CODE_LEN: usize = 6;
 const KIND_LIMIT: &str = "limit";
 const KIND_EMAIL_CODE: &str = "email_code";
+pub(super) const KIND_EMAIL_LINK: &str = "email_link";
 
 /// What an alert is about.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +40,19 @@ pub enum AlertKind {
     },
     /// A verification code to email to `email`.
     EmailCode { email: String, code: String },
+    /// A link to email to `email`: to verify the address, or to reset the password.
+    EmailLink {
+        email: String,
+        link: String,
+        purpose: LinkPurpose,
+    },
+}
+
+/// What an emailed link does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    VerifyEmail,
+    ResetPassword,
 }
 
 /// An alert claimed for delivery.
@@ -177,6 +191,12 @@ impl Ledger {
             return Err(LedgerError::TooMany);
         }
         tx.upsert_email_address(account, &email).await?;
+        // One address per account: the web signs in with the address alerts go to, unless
+        // another account signs in with it already.
+        let lower = email.to_lowercase();
+        if tx.login_of(account).await?.is_some() && tx.login_by_email(&lower).await?.is_none() {
+            tx.set_login_email(account, &lower).await?;
+        }
         tx.insert_email_code(account, &email, &code, now, now + EMAIL_CODE_TTL)
             .await?;
         let payload = serde_json::json!({ "email": email, "code": code }).to_string();
@@ -245,20 +265,23 @@ fn alert_of(row: ClaimedAlert) -> Result<Alert, &'static str> {
             }
         }
         KIND_EMAIL_CODE => {
-            let payload: serde_json::Value = row
-                .payload
-                .as_deref()
-                .and_then(|p| serde_json::from_str(p).ok())
-                .ok_or("an email code alert without a readable payload")?;
-            let field = |name: &str| {
-                payload
-                    .get(name)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned)
-            };
+            let field = payload_fields(row.payload.as_deref())?;
             AlertKind::EmailCode {
                 email: field("email").ok_or("an email code alert without an address")?,
                 code: field("code").ok_or("an email code alert without a code")?,
+            }
+        }
+        KIND_EMAIL_LINK => {
+            let field = payload_fields(row.payload.as_deref())?;
+            let purpose = match field("purpose").as_deref() {
+                Some("verify_email") => LinkPurpose::VerifyEmail,
+                Some("reset_password") => LinkPurpose::ResetPassword,
+                _ => return Err("an email link without a known purpose"),
+            };
+            AlertKind::EmailLink {
+                email: field("email").ok_or("an email link without an address")?,
+                link: field("link").ok_or("an email link without a link")?,
+                purpose,
             }
         }
         _ => return Err("an alert of an unknown kind"),
@@ -271,9 +294,24 @@ fn alert_of(row: ClaimedAlert) -> Result<Alert, &'static str> {
     })
 }
 
+/// The string fields of an outbox payload (a JSON object).
+fn payload_fields(
+    payload: Option<&str>,
+) -> Result<impl Fn(&str) -> Option<String>, &'static str> {
+    let payload: serde_json::Value = payload
+        .and_then(|p| serde_json::from_str(p).ok())
+        .ok_or("an outbox message without a readable payload")?;
+    Ok(move |name: &str| {
+        payload
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    })
+}
+
 /// A trimmed address with one @, something before it, a dot inside the domain, no spaces or
 /// control characters, and at most [`EMAIL_MAX_CHARS`] characters.
-fn clean_email(email: &str) -> Result<String, LedgerError> {
+pub(super) fn clean_email(email: &str) -> Result<String, LedgerError> {
     let email = email.trim();
     let fine = email.chars().count() <= EMAIL_MAX_CHARS
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())

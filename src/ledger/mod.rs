@@ -24,9 +24,18 @@ use crate::store::{
 };
 
 mod alerts;
+mod edits;
+mod web;
 
 pub use alerts::{
     Alert, AlertKind, EMAIL_CODE_TTL, EMAIL_CODES_PER_HOUR, EMAIL_MAX_CHARS, ERROR_MAX_CHARS,
+    LinkPurpose,
+};
+pub use edits::Edited;
+pub use web::{
+    CHAT_LOGIN_TTL, LOGIN_FAILURE_WINDOW, LOGIN_FAILURES_MAX, LinkedChat, LoginCandidate,
+    RESET_LINK_TTL, Registration, VERIFY_LINK_TTL, WEB_SESSION_IDLE, WebLogin, WebSessionStart,
+    WebVisit, login_email,
 };
 
 /// How long a link code stays valid.
@@ -466,6 +475,7 @@ impl Ledger {
         now: DateTime<Utc>,
     ) -> Result<Option<EditedEntries>, LedgerError> {
         let account = s.account.id;
+        let limits = self.store.limits(account).await?;
         let mut tx = self.store.begin_write().await?;
         // Locks them (PostgreSQL, MySQL): two edits of one message apply one after the other.
         let before = tx.entries_from_message(account, message).await?;
@@ -474,6 +484,8 @@ impl Ledger {
             return Ok(None);
         }
         claim(&mut tx, event, s, now).await?;
+        let changed: Vec<&NewEntry> = entries.iter().collect();
+        let watch = edits::Watch::start(&mut tx, account, &limits, &changed).await?;
         let mut after = Vec::with_capacity(entries.len());
         for (old, new) in before.iter().zip(entries) {
             if !tx.update_entry(account, old.id, new).await? {
@@ -497,6 +509,7 @@ impl Ledger {
                     .await?,
             );
         }
+        watch.finish(&mut tx, account, now).await?;
         tx.commit().await?;
         Ok(Some((before, after)))
     }
@@ -511,18 +524,33 @@ impl Ledger {
         category: &Category,
         event: Option<&EventKey>,
     ) -> Result<Option<Entry>, LedgerError> {
+        let now = Utc::now();
+        let account = s.account.id;
+        let limits = self.store.limits(account).await?;
         let mut tx = self.store.begin_write().await?;
-        claim(&mut tx, event, s, Utc::now()).await?;
-        if !tx.set_entry_category(s.account.id, id, category).await? {
+        claim(&mut tx, event, s, now).await?;
+        let Some(old) = tx.entry(account, id).await? else {
             tx.commit().await?;
             return Ok(None);
+        };
+        let changed = NewEntry {
+            kind: old.kind,
+            money: old.money,
+            category: category.clone(),
+            note: old.note.clone(),
+            occurred_on: old.occurred_on,
+        };
+        // A category change can put an expense under a category's limit.
+        let watch = edits::Watch::start(&mut tx, account, &limits, &[&changed]).await?;
+        if !tx.set_entry_category(account, id, category).await? {
+            return Err(LedgerError::NotFound);
         }
-        let entry = tx
-            .entry(s.account.id, id)
-            .await?
-            .ok_or(LedgerError::NotFound)?;
+        watch.finish(&mut tx, account, now).await?;
         tx.commit().await?;
-        Ok(Some(entry))
+        Ok(Some(Entry {
+            category: category.clone(),
+            ..old
+        }))
     }
 
     /// Marks a chat identity reachable or not (a user blocked the bot, or closed their

@@ -31,7 +31,10 @@ use crate::domain::{
 };
 
 use rows::{AccountRow, AlertRow, EntryRow, LimitRow};
-pub use rows::{EmailCodeRow, LinkCodeRow, TotalRow};
+pub use rows::{
+    EmailCodeRow, FailureRow, LinkCodeRow, LinkedIdentityRow, LoginRow, TotalRow, WebSessionRow,
+    WebTokenRow,
+};
 
 /// How long connecting, or waiting for a free connection, may take before the database counts
 /// as unavailable.
@@ -199,6 +202,9 @@ macro_rules! in_tx {
     };
 }
 
+// After the macros, which it uses with its own engine modules.
+mod web;
+
 /// Which setting of an account to change.
 #[derive(Debug, Clone, Copy)]
 pub enum AccountSetting<'a> {
@@ -355,6 +361,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerts",
         include_str!("../../migrations/sqlite/0002_alerts.sql"),
     ),
+    (3, "web", include_str!("../../migrations/sqlite/0003_web.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -367,6 +374,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerts",
         include_str!("../../migrations/postgres/0002_alerts.sql"),
     ),
+    (3, "web", include_str!("../../migrations/postgres/0003_web.sql")),
 ];
 const MYSQL_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -379,6 +387,7 @@ const MYSQL_MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerts",
         include_str!("../../migrations/mysql/0002_alerts.sql"),
     ),
+    (3, "web", include_str!("../../migrations/mysql/0003_web.sql")),
 ];
 
 /// The days the store filters by when a query names no range: the range every engine's DATE

@@ -206,3 +206,58 @@ impl<'a> EntryQueryParams<'a> {
         }
     }
 }
+
+row! {
+    /// A web sign-in: the account, its address, and its argon2id hash when a password is set.
+    pub struct LoginRow {
+        pub account_id: i64,
+        pub email: String,
+        pub password_hash: Option<String>,
+    }
+}
+
+row! {
+    /// A web session, found by the hash of its cookie.
+    pub struct WebSessionRow {
+        pub account_id: i64,
+        pub csrf_token: String,
+        pub last_seen_at: DateTime<Utc>,
+    }
+}
+
+row! {
+    /// An emailed or one-time token, found by its hash.
+    pub struct WebTokenRow {
+        pub account_id: i64,
+        pub purpose: String,
+        pub email: Option<String>,
+        pub expires_at: DateTime<Utc>,
+        pub used_at: Option<DateTime<Utc>>,
+    }
+}
+
+row! {
+    /// Failed sign-ins for one address since a moment: how many, and the oldest.
+    pub struct FailureRow {
+        pub failures: i64,
+        pub oldest: Option<DateTime<Utc>>,
+    }
+}
+
+row! {
+    /// A chat identity of an account, as listed in the web settings.
+    pub struct LinkedIdentityRow {
+        pub id: i64,
+        pub platform: String,
+        pub external_id: String,
+        pub display_name: Option<String>,
+    }
+}
+
+row! {
+    /// Expenses of one day, in minor units.
+    pub struct DayTotalRow {
+        pub day: NaiveDate,
+        pub total_minor: i64,
+    }
+}

@@ -131,6 +131,42 @@ pub async fn spawn_app_with(pairs: &[(&str, &str)]) -> TestApp {
     }
 }
 
+/// Starts the service like [`spawn_app_with`], but binds first so that `SPENDBOT_PUBLIC_URL` is
+/// the app's own address (links in emails then lead back to it), over `database_url` when
+/// given (a fresh SQLite file otherwise).
+pub async fn spawn_app_at(pairs: &[(&str, &str)], database_url: Option<&str>) -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = match database_url {
+        Some(u) => u.to_owned(),
+        None => sqlite_url(dir.path()),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port on localhost");
+    let addr: SocketAddr = listener.local_addr().expect("a local address");
+    let public = format!("http://{addr}");
+    let mut all: Vec<(&str, &str)> = vec![
+        ("DATABASE_URL", &url),
+        ("SPENDBOT_LOG", "warn"),
+        ("SPENDBOT_PUBLIC_URL", &public),
+    ];
+    all.extend_from_slice(pairs);
+    let state = startup::build_state(settings_with(&all))
+        .await
+        .expect("the app builds");
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(startup::serve(state.clone(), listener, async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        address: public,
+        state,
+        shutdown: Some(tx),
+        server: Some(server),
+        _dir: dir,
+    }
+}
+
 /// What a run of the binary printed, and how it ended.
 #[derive(Debug)]
 pub struct Output {

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod alerts_story;
+mod browser;
 mod cli;
 mod console;
 mod conversation;
@@ -17,3 +18,4 @@ mod ledger_story;
 mod sendgrid;
 mod telegram;
 mod test_db;
+mod webdriver;
