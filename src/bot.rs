@@ -18,6 +18,8 @@ use crate::ledger::{
     Source, Threshold,
 };
 
+
+mod words;
 /// What the platform tells about the person, used when their account is created.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IdentityHints {

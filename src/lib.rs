@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod bot;
+pub mod chart;
 pub mod console;
 pub mod discord;
 pub mod domain;
@@ -19,3 +20,4 @@ pub mod startup;
 pub mod store;
 pub mod telegram;
 pub mod telemetry;
+pub mod web;

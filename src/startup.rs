@@ -150,7 +150,15 @@ pub fn router(state: AppState) -> Router {
             }),
         );
     }
+    let telegram = state.telegram.clone();
+    let web = crate::web::Web::new(
+        state.ledger.clone(),
+        state.bot.clone(),
+        &state.settings.http.public_url,
+        Box::new(move || telegram.as_ref().and_then(|t| t.username())),
+    );
     routes
+        .merge(crate::web::routes(Arc::new(web)))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -96,6 +96,11 @@ impl Telegram {
         })
     }
 
+    /// The bot's username (from `getMe`, once known), for `t.me` deep links.
+    pub fn username(&self) -> Option<String> {
+        self.username.read().ok().and_then(|u| u.clone())
+    }
+
     /// Whether updates come by webhook (else by long polling).
     pub fn webhook_mode(&self) -> bool {
         self.webhook_secret.is_some()

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::alerts::{KIND_EMAIL_LINK, clean_email};
 use super::{Ledger, LedgerError, Session};
 use crate::domain::{
-    AccountId, ChatIdentity, Currency, DateRange, IdentityId, Money, Platform,
+    AccountId, ChatIdentity, Currency, DateRange, Entry, IdentityId, Money, NewEntry, Platform,
 };
 use crate::store::StoreError;
 
@@ -509,6 +509,49 @@ impl Ledger {
             }
         }
         Ok(days)
+    }
+
+    /// Splits entries into those the account has not recorded yet and how many it has: an
+    /// entry is recorded when one of the same kind, day, amount, currency, category and note
+    /// exists (as often as it exists: two equal coffees in a file and one recorded add one).
+    pub async fn not_yet_recorded(
+        &self,
+        s: &Session,
+        entries: Vec<NewEntry>,
+    ) -> Result<(Vec<NewEntry>, usize), LedgerError> {
+        let (Some(from), Some(to)) = (
+            entries.iter().map(|e| e.occurred_on).min(),
+            entries.iter().map(|e| e.occurred_on).max(),
+        ) else {
+            return Ok((entries, 0));
+        };
+        let filter = crate::store::EntryFilter {
+            range: Some(DateRange::new(from, to)),
+            category: None,
+            kind: None,
+            text: None,
+            limit: u32::MAX,
+        };
+        let mut existing: Vec<Entry> = self.store.entries(s.account.id, &filter).await?;
+        let mut fresh = Vec::with_capacity(entries.len());
+        let mut duplicates = 0;
+        for e in entries {
+            let same = existing.iter().position(|x| {
+                x.kind == e.kind
+                    && x.occurred_on == e.occurred_on
+                    && x.money == e.money
+                    && x.category == e.category
+                    && x.note == e.note
+            });
+            match same {
+                Some(i) => {
+                    existing.swap_remove(i);
+                    duplicates += 1;
+                }
+                None => fresh.push(e),
+            }
+        }
+        Ok((fresh, duplicates))
     }
 
     /// The session of an account's web identity (`web:<account id>`), created on first use.

@@ -1,0 +1,372 @@
+//! Signed-out pages and the moves between signed out and signed in: the front page, sign-up,
+//! sign-in (with the wait after ten failures), sign-out, the emailed links (verification,
+//! password reset) and the chat's one-time sign-in link.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::auth::{self, SESSION_COOKIE, cookie, set_cookie};
+use super::views::{self, AuthForm, AuthPage, HomePage, MessagePage};
+use super::{Web, WebError};
+use crate::ledger::Registration;
+
+type Shared = State<Arc<Web>>;
+
+/// Where a sign-in may lead: a path of this site, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/dashboard".to_owned(),
+    }
+}
+
+/// A signed-out form page, with its CSRF cookie when the browser has none yet.
+fn auth_page(web: &Web, headers: &HeaderMap, mut page: AuthPage, status: StatusCode) -> Result<Response, WebError> {
+    let (csrf, set) = web.signed_out_csrf(headers)?;
+    page.csrf = csrf;
+    let html = views::page(&page)?;
+    let mut response = (status, html).into_response();
+    if let Some((k, v)) = set.as_deref().and_then(set_cookie) {
+        response.headers_mut().append(k, v);
+    }
+    Ok(response)
+}
+
+fn blank(form: AuthForm) -> AuthPage {
+    AuthPage {
+        nav: None,
+        form,
+        csrf: String::new(),
+        email: String::new(),
+        next: String::new(),
+        token: String::new(),
+        error: None,
+        info: None,
+    }
+}
+
+/// A redirect that sets cookies.
+fn redirect_with(to: &str, cookies: &[String]) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    for c in cookies {
+        if let Some((k, v)) = set_cookie(c) {
+            response.headers_mut().append(k, v);
+        }
+    }
+    response
+}
+
+pub async fn home(State(web): Shared, headers: HeaderMap) -> Result<Response, WebError> {
+    if web.maybe_visitor(&headers).await?.is_some() {
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    Ok(views::page(&HomePage { nav: None })?.into_response())
+}
+
+pub async fn register_page(State(web): Shared, headers: HeaderMap) -> Result<Response, WebError> {
+    if web.maybe_visitor(&headers).await?.is_some() {
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    auth_page(&web, &headers, blank(AuthForm::Register), StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+pub async fn register(
+    State(web): Shared,
+    headers: HeaderMap,
+    Form(form): Form<Credentials>,
+) -> Result<Response, WebError> {
+    web.check_signed_out_csrf(&headers, &form.csrf_token)?;
+    let again = |error: String| {
+        let mut page = blank(AuthForm::Register);
+        page.email = form.email.trim().to_owned();
+        page.error = Some(error);
+        auth_page(&web, &headers, page, StatusCode::UNPROCESSABLE_ENTITY)
+    };
+    let Ok(email) = crate::ledger::login_email(&form.email) else {
+        return again("That does not look like an email address.".to_owned());
+    };
+    if let Some(problem) = auth::password_problem(&form.password, &email) {
+        return again(problem);
+    }
+    let hash = auth::hash_password(form.password.clone()).await?;
+    let language = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split([',', ';', '-']).next())
+        .map(str::trim)
+        .filter(|l| web.bot.languages().iter().any(|(code, _)| code == l))
+        .map(str::to_owned);
+    let prefix = format!("{}/verify-email?token=", web.public_url);
+    match web
+        .ledger
+        .register(&email, &hash, language.as_deref(), &prefix, Utc::now())
+        .await?
+    {
+        Registration::Created(start) => {
+            let mut cookies = vec![web.session_cookie(&start)];
+            cookies.push(web.flash_cookie(&auth::Flash::info(
+                "Welcome! Your wallet is ready. We emailed you a link to confirm your address.",
+            )));
+            Ok(redirect_with("/dashboard", &cookies))
+        }
+        Registration::EmailTaken => again(
+            "An account with this email exists already. Sign in, or use \"Forgot your password\"."
+                .to_owned(),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn login_page(
+    State(web): Shared,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, WebError> {
+    if web.maybe_visitor(&headers).await?.is_some() {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    let mut page = blank(AuthForm::Login);
+    page.next = safe_next(q.next.as_deref());
+    auth_page(&web, &headers, page, StatusCode::OK)
+}
+
+pub async fn login(
+    State(web): Shared,
+    headers: HeaderMap,
+    Form(form): Form<Credentials>,
+) -> Result<Response, WebError> {
+    web.check_signed_out_csrf(&headers, &form.csrf_token)?;
+    let now = Utc::now();
+    let next = safe_next(form.next.as_deref());
+    let mut page = blank(AuthForm::Login);
+    page.email = form.email.trim().to_owned();
+    page.next = next.clone();
+    if let Some(wait) = web.ledger.sign_in_wait(&form.email, now).await? {
+        let minutes = (wait.num_seconds() + 59) / 60;
+        page.error = Some(format!(
+            "Too many wrong attempts for this email. Please wait {minutes} minute{} and try again, \
+             or reset your password.",
+            if minutes == 1 { "" } else { "s" }
+        ));
+        let mut response = auth_page(&web, &headers, page, StatusCode::TOO_MANY_REQUESTS)?;
+        if let Ok(v) = wait.num_seconds().to_string().parse() {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(response);
+    }
+    let candidate = web.ledger.sign_in_candidate(&form.email).await?;
+    let stored = candidate.as_ref().and_then(|c| c.password_hash.clone());
+    let good = auth::password_matches(form.password.clone(), stored).await?;
+    match candidate.filter(|_| good) {
+        Some(c) => {
+            let start = web
+                .ledger
+                .signed_in(c.account, &form.email, cookie(&headers, SESSION_COOKIE), now)
+                .await?;
+            Ok(redirect_with(&next, &[web.session_cookie(&start)]))
+        }
+        None => {
+            web.ledger.sign_in_failed(&form.email, now).await?;
+            page.error = Some("Wrong email or password.".to_owned());
+            auth_page(&web, &headers, page, StatusCode::OK)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    pub csrf_token: String,
+}
+
+pub async fn logout(
+    State(web): Shared,
+    headers: HeaderMap,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    let Some(visit) = web.maybe_visitor(&headers).await? else {
+        return Ok(redirect_with("/", &[web.clear_session_cookie()]));
+    };
+    if form.csrf_token != visit.csrf {
+        return Err(WebError::Csrf);
+    }
+    if let Some(c) = cookie(&headers, SESSION_COOKIE) {
+        web.ledger.sign_out(c).await?;
+    }
+    Ok(redirect_with("/", &[web.clear_session_cookie()]))
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn message(title: &str, text: &str, element_id: &'static str, link: (&'static str, &'static str)) -> Result<Response, WebError> {
+    Ok(views::page(&MessagePage {
+        nav: None,
+        title: title.to_owned(),
+        text: text.to_owned(),
+        element_id,
+        link: Some(link),
+    })?
+    .into_response())
+}
+
+pub async fn verify_email(
+    State(web): Shared,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, WebError> {
+    match web.ledger.verify_email_link(q.token.trim(), Utc::now()).await? {
+        Some(email) => message(
+            "Email confirmed",
+            &format!("Your email {email} is verified. Spendbot will email you when you pass a limit."),
+            "verified",
+            ("/dashboard", "Open your dashboard"),
+        ),
+        None => {
+            let mut r = message(
+                "This link does not work",
+                "It is wrong, expired or already used. Nothing changed. You can get a new one in Settings.",
+                "link-invalid",
+                ("/settings", "Go to settings"),
+            )?;
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            Ok(r)
+        }
+    }
+}
+
+pub async fn forgot_page(State(web): Shared, headers: HeaderMap) -> Result<Response, WebError> {
+    auth_page(&web, &headers, blank(AuthForm::Forgot), StatusCode::OK)
+}
+
+pub async fn forgot(
+    State(web): Shared,
+    headers: HeaderMap,
+    Form(form): Form<Credentials>,
+) -> Result<Response, WebError> {
+    web.check_signed_out_csrf(&headers, &form.csrf_token)?;
+    let prefix = format!("{}/reset-password?token=", web.public_url);
+    web.ledger
+        .request_password_reset(&form.email, &prefix, Utc::now())
+        .await?;
+    let mut page = blank(AuthForm::Forgot);
+    page.email = form.email.trim().to_owned();
+    page.info = Some(
+        "If an account uses this email, a link to choose a new password is on its way. It works \
+         once, within an hour."
+            .to_owned(),
+    );
+    auth_page(&web, &headers, page, StatusCode::OK)
+}
+
+pub async fn reset_page(
+    State(web): Shared,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, WebError> {
+    if !web.ledger.reset_token_valid(q.token.trim(), Utc::now()).await? {
+        let mut r = message(
+            "This link does not work",
+            "It is wrong, expired or already used. Nothing changed. Ask for a new one.",
+            "link-invalid",
+            ("/forgot-password", "Email me a new link"),
+        )?;
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+        return Ok(r);
+    }
+    let mut page = blank(AuthForm::Reset);
+    page.token = q.token.trim().to_owned();
+    auth_page(&web, &headers, page, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn reset(
+    State(web): Shared,
+    headers: HeaderMap,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, WebError> {
+    web.check_signed_out_csrf(&headers, &form.csrf_token)?;
+    if let Some(problem) = auth::password_problem(&form.password, "") {
+        let mut page = blank(AuthForm::Reset);
+        page.token = form.token.trim().to_owned();
+        page.error = Some(problem);
+        return auth_page(&web, &headers, page, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let hash = auth::hash_password(form.password.clone()).await?;
+    if !web
+        .ledger
+        .reset_password(form.token.trim(), &hash, Utc::now())
+        .await?
+    {
+        let mut r = message(
+            "This link does not work",
+            "It is wrong, expired or already used. Nothing changed. Ask for a new one.",
+            "link-invalid",
+            ("/forgot-password", "Email me a new link"),
+        )?;
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+        return Ok(r);
+    }
+    let mut page = blank(AuthForm::Login);
+    page.next = "/dashboard".to_owned();
+    page.info = Some("Your password is changed, and every other session is signed out. Sign in with the new one.".to_owned());
+    let mut response = auth_page(&web, &headers, page, StatusCode::OK)?;
+    if let Some((k, v)) = set_cookie(&web.clear_session_cookie()) {
+        response.headers_mut().append(k, v);
+    }
+    Ok(response)
+}
+
+pub async fn chat_login(
+    State(web): Shared,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, WebError> {
+    let previous = cookie(&headers, SESSION_COOKIE);
+    match web.ledger.chat_login(q.token.trim(), previous, Utc::now()).await? {
+        Some(start) => Ok(redirect_with("/dashboard", &[web.session_cookie(&start)])),
+        None => {
+            let mut r = message(
+                "This sign-in link does not work",
+                "It is wrong, expired (links last 15 minutes) or already used. Send /web to the bot for a new one.",
+                "link-invalid",
+                ("/login", "Sign in with email"),
+            )?;
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            Ok(r)
+        }
+    }
+}

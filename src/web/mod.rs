@@ -1,0 +1,228 @@
+//! The web side of `serve`: sign-up and sign-in, the wallet dashboard with charts, the list of
+//! entries to search and correct, limits, settings with linked chats, and CSV export and
+//! import. Server-rendered HTML (askama templates, checked at compile time) that works without
+//! JavaScript; one stylesheet, embedded in the binary.
+//!
+//! Like every adapter it only translates: HTTP requests become ledger and bot calls, their
+//! answers become pages. Sessions, CSRF tokens and password hashes are its own concern (their
+//! rows live in the store, reached through the ledger). Every error becomes a page or a status
+//! in one place, [`WebError::into_response`]. It never runs SQL and never decides a business
+//! rule: what an expense means, when a limit alerts, whose data is whose.
+
+mod account;
+mod auth;
+mod data;
+mod pages;
+mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use crate::bot::Bot;
+use crate::ledger::{Ledger, LedgerError};
+
+pub use auth::{CSRF_COOKIE, SESSION_COOKIE};
+
+/// The largest upload accepted by `/import` (CONTRACT.md).
+pub const UPLOAD_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// What the web pages need. Cheap to share.
+pub struct Web {
+    ledger: Ledger,
+    bot: Bot,
+    /// `SPENDBOT_PUBLIC_URL` without a trailing slash.
+    public_url: String,
+    /// Cookies get `Secure` when the public URL is https.
+    secure: bool,
+    /// The Telegram bot's username, for the `t.me` deep link, when Telegram is on.
+    telegram_username: Box<dyn Fn() -> Option<String> + Send + Sync>,
+}
+
+impl Web {
+    pub fn new(
+        ledger: Ledger,
+        bot: Bot,
+        public_url: &str,
+        telegram_username: Box<dyn Fn() -> Option<String> + Send + Sync>,
+    ) -> Self {
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        Self {
+            secure: public_url.starts_with("https://"),
+            ledger,
+            bot,
+            public_url,
+            telegram_username,
+        }
+    }
+}
+
+/// Every route of the web side, with its security headers.
+pub fn routes<S: Clone + Send + Sync + 'static>(web: Arc<Web>) -> Router<S> {
+    // Room for a 5 MB file in a multipart body, and for the same file carried back (URL
+    // encoded, which can triple it) by the import preview's form.
+    let upload_limit = DefaultBodyLimit::max(UPLOAD_MAX_BYTES * 3 + 64 * 1024);
+    Router::new()
+        .route("/", get(account::home))
+        .route("/register", get(account::register_page).post(account::register))
+        .route("/login", get(account::login_page).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/verify-email", get(account::verify_email))
+        .route(
+            "/forgot-password",
+            get(account::forgot_page).post(account::forgot),
+        )
+        .route(
+            "/reset-password",
+            get(account::reset_page).post(account::reset),
+        )
+        .route("/login/chat", get(account::chat_login))
+        .route("/dashboard", get(pages::dashboard))
+        .route("/expenses", get(pages::expenses).post(pages::add_text))
+        .route("/expenses/restore", post(pages::restore))
+        .route("/expenses/{id}", get(pages::entry_page).post(pages::edit_entry))
+        .route("/expenses/{id}/delete", post(pages::delete_entry))
+        .route("/limits", get(pages::limits).post(pages::set_limit))
+        .route("/limits/{id}/delete", post(pages::delete_limit))
+        .route("/settings", get(pages::settings).post(pages::save_settings))
+        .route("/settings/link-code", post(pages::link_code))
+        .route("/settings/login", post(pages::add_login))
+        .route("/settings/resend-verification", post(pages::resend_verification))
+        .route(
+            "/settings/identities/{id}/unlink",
+            post(pages::unlink),
+        )
+        .route("/export.csv", get(data::export))
+        .route("/import", get(data::import_page).post(data::import_upload))
+        .route("/import/preview", post(data::import_preview))
+        .route("/import/confirm", post(data::import_confirm))
+        .route("/static/style.css", get(style))
+        .route("/static/app.js", get(script))
+        .layer(upload_limit)
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(web)
+}
+
+/// The headers every page carries: no inline script, no framing, no sniffing, no referrer
+/// beyond this site.
+async fn security_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+const STYLE: &str = include_str!("static/style.css");
+const SCRIPT: &str = include_str!("static/app.js");
+
+async fn style() -> Response {
+    static_file("text/css; charset=utf-8", STYLE)
+}
+
+async fn script() -> Response {
+    static_file("text/javascript; charset=utf-8", SCRIPT)
+}
+
+fn static_file(mime: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Why a request could not be served, each answered in [`WebError::into_response`].
+#[derive(Debug)]
+pub enum WebError {
+    /// Not signed in: 303 to the sign-in page, coming back to `next` afterwards.
+    SignIn { next: String },
+    /// A state-changing request without the right `csrf_token`: 403, nothing changed.
+    Csrf,
+    /// No such page, or not this account's: 404.
+    NotFound,
+    /// A request the page cannot use (a malformed form or upload): 400 with the reason.
+    BadRequest(String),
+    /// The database is down: 503, nothing changed.
+    Unavailable,
+    /// Anything else: 500, logged.
+    Internal(String),
+}
+
+impl From<LedgerError> for WebError {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            LedgerError::Unavailable(err) => {
+                tracing::warn!(error = %err, "web: database unavailable");
+                WebError::Unavailable
+            }
+            LedgerError::NotFound => WebError::NotFound,
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, text) = match self {
+            WebError::SignIn { next } => {
+                let to = format!("/login?next={}", views::url_encode(&next));
+                return Redirect::to(&to).into_response();
+            }
+            WebError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "This form has expired",
+                "Nothing was changed. Go back, reload the page and try again.".to_owned(),
+            ),
+            WebError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is no such page here, or it belongs to someone else.".to_owned(),
+            ),
+            WebError::BadRequest(why) => (StatusCode::BAD_REQUEST, "That did not work", why),
+            WebError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Spendbot is unavailable",
+                "The database does not answer right now, so nothing was changed. Please try \
+                 again in a minute."
+                    .to_owned(),
+            ),
+            WebError::Internal(why) => {
+                tracing::error!(error = %why, "web: request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Nothing was changed. Please try again.".to_owned(),
+                )
+            }
+        };
+        let page = views::MessagePage {
+            nav: None,
+            title: title.to_owned(),
+            text,
+            element_id: "problem",
+            link: Some(("/", "Back to Spendbot")),
+        };
+        (status, views::render(&page)).into_response()
+    }
+}
+
+/// A rendered page, or a failure of rendering (a defect: logged, answered 500).
+pub(crate) type Page = Result<Html<String>, WebError>;
