@@ -14,10 +14,9 @@ use crate::domain::{
 };
 use crate::intent::{Catalogue, DeleteTarget, Intent, Item, LimitDraft, ParseContext, Query};
 use crate::ledger::{
-    CHAT_LOGIN_TTL, Crossing, EntryQuery, LINK_CODE_TTL, Ledger, LedgerError, LinkPurpose, Recorded, Session,
-    Source, Threshold,
+    CHAT_LOGIN_TTL, Crossing, EntryQuery, LINK_CODE_TTL, Ledger, LedgerError, LinkPurpose,
+    Recorded, Session, Source, Threshold,
 };
-
 
 mod words;
 /// What the platform tells about the person, used when their account is created.
@@ -360,7 +359,10 @@ impl Bot {
         let anchor = format!("<a href=\"{0}\">{0}</a>", html_escape(link));
         AlertMessage {
             subject: self.t(lang, &format!("{key}_subject"), &[]),
-            html: format!("<p>{}</p>", html_escape(&html_text).replace("{link}", &anchor)),
+            html: format!(
+                "<p>{}</p>",
+                html_escape(&html_text).replace("{link}", &anchor)
+            ),
             text,
         }
     }

@@ -80,8 +80,14 @@ mod tests {
         let bot = bot().await;
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date");
         let r = bot.period_of("en", "last month", today).expect("a range");
-        assert_eq!(r.from, chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("a date"));
-        assert_eq!(r.to, chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("a date"));
+        assert_eq!(
+            r.from,
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("a date")
+        );
+        assert_eq!(
+            r.to,
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("a date")
+        );
         assert_eq!(bot.period_of("en", "", today), None);
     }
 
@@ -89,7 +95,9 @@ mod tests {
     async fn descriptions_suggest_categories() {
         let bot = bot().await;
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date");
-        let c = bot.category_for("en", "uber home", today).expect("a category");
+        let c = bot
+            .category_for("en", "uber home", today)
+            .expect("a category");
         assert_eq!(c.as_str(), "transport");
         assert_eq!(bot.category_for("en", "", today), None);
     }

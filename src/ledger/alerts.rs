@@ -295,9 +295,7 @@ fn alert_of(row: ClaimedAlert) -> Result<Alert, &'static str> {
 }
 
 /// The string fields of an outbox payload (a JSON object).
-fn payload_fields(
-    payload: Option<&str>,
-) -> Result<impl Fn(&str) -> Option<String>, &'static str> {
+fn payload_fields(payload: Option<&str>) -> Result<impl Fn(&str) -> Option<String>, &'static str> {
     let payload: serde_json::Value = payload
         .and_then(|p| serde_json::from_str(p).ok())
         .ok_or("an outbox message without a readable payload")?;

@@ -42,7 +42,12 @@ impl Watch {
         let mut before = Vec::with_capacity(pairs.len());
         for (limit, range) in pairs {
             let spent = tx
-                .spent(account, limit.money.currency(), limit.category.as_ref(), range)
+                .spent(
+                    account,
+                    limit.money.currency(),
+                    limit.category.as_ref(),
+                    range,
+                )
                 .await?;
             before.push((limit, range, spent));
         }
@@ -60,7 +65,12 @@ impl Watch {
         let mut crossings = Vec::new();
         for (limit, range, before) in self.before {
             let after = tx
-                .spent(account, limit.money.currency(), limit.category.as_ref(), range)
+                .spent(
+                    account,
+                    limit.money.currency(),
+                    limit.category.as_ref(),
+                    range,
+                )
                 .await?;
             for threshold in newly_crossed(limit.money.minor_units(), before, after) {
                 let written = tx

@@ -149,8 +149,15 @@ impl Ledger {
             Err(e) => return Err(e.into()),
         }
         tx.upsert_email_address(account.id, &email).await?;
-        queue_link(&mut tx, account.id, &email, TokenPurpose::VerifyEmail, link_prefix, now)
-            .await?;
+        queue_link(
+            &mut tx,
+            account.id,
+            &email,
+            TokenPurpose::VerifyEmail,
+            link_prefix,
+            now,
+        )
+        .await?;
         let start = new_session(account.id)?;
         tx.insert_web_session(&hash(&start.cookie), account.id, &start.csrf, now)
             .await?;
@@ -176,19 +183,32 @@ impl Ledger {
         let mut tx = self.store.begin_write().await?;
         if tx.login_of(account).await?.is_some() {
             tx.rollback().await?;
-            return Err(LedgerError::Other("this account already has a sign-in".into()));
+            return Err(LedgerError::Other(
+                "this account already has a sign-in".into(),
+            ));
         }
         if tx.login_by_email(&email).await?.is_some() {
             tx.rollback().await?;
             return Ok(Registration::EmailTaken);
         }
-        match tx.insert_login(account, &email, Some(password_hash), now).await {
+        match tx
+            .insert_login(account, &email, Some(password_hash), now)
+            .await
+        {
             Ok(()) => {}
             Err(StoreError::Conflict) => return Ok(Registration::EmailTaken),
             Err(e) => return Err(e.into()),
         }
         tx.upsert_email_address(account, &email).await?;
-        queue_link(&mut tx, account, &email, TokenPurpose::VerifyEmail, link_prefix, now).await?;
+        queue_link(
+            &mut tx,
+            account,
+            &email,
+            TokenPurpose::VerifyEmail,
+            link_prefix,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         // The visitor keeps the session they have; the caller has the CSRF token already.
         Ok(Registration::Created(WebSessionStart {
@@ -218,8 +238,15 @@ impl Ledger {
             tx.rollback().await?;
             return Ok(false);
         };
-        queue_link(&mut tx, account, &login.email, TokenPurpose::VerifyEmail, link_prefix, now)
-            .await?;
+        queue_link(
+            &mut tx,
+            account,
+            &login.email,
+            TokenPurpose::VerifyEmail,
+            link_prefix,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -264,7 +291,9 @@ impl Ledger {
             return Ok(None);
         }
         let oldest = failures.oldest.unwrap_or(now);
-        Ok(Some((oldest + LOGIN_FAILURE_WINDOW - now).max(Duration::seconds(1))))
+        Ok(Some(
+            (oldest + LOGIN_FAILURE_WINDOW - now).max(Duration::seconds(1)),
+        ))
     }
 
     /// Counts a failed sign-in for the address.
@@ -370,14 +399,28 @@ impl Ledger {
             return Ok(());
         };
         let account = AccountId(login.account_id);
-        queue_link(&mut tx, account, &email, TokenPurpose::ResetPassword, link_prefix, now).await?;
+        queue_link(
+            &mut tx,
+            account,
+            &email,
+            TokenPurpose::ResetPassword,
+            link_prefix,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Whether a reset token would work now (for showing the form), without using it.
-    pub async fn reset_token_valid(&self, token: &str, now: DateTime<Utc>) -> Result<bool, LedgerError> {
-        Ok(self.token_valid(token, TokenPurpose::ResetPassword, now).await?)
+    pub async fn reset_token_valid(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, LedgerError> {
+        Ok(self
+            .token_valid(token, TokenPurpose::ResetPassword, now)
+            .await?)
     }
 
     /// Sets a new password through a reset link and ends every session of the account;
@@ -494,14 +537,14 @@ impl Ledger {
         currency: Currency,
         range: DateRange,
     ) -> Result<Vec<(NaiveDate, Decimal)>, LedgerError> {
-        let rows = self.store.daily_spent(s.account.id, currency, range).await?;
+        let rows = self
+            .store
+            .daily_spent(s.account.id, currency, range)
+            .await?;
         let mut days = Vec::new();
         let mut day = range.from;
         while day <= range.to {
-            let minor = rows
-                .iter()
-                .find(|(d, _)| *d == day)
-                .map_or(0, |(_, m)| *m);
+            let minor = rows.iter().find(|(d, _)| *d == day).map_or(0, |(_, m)| *m);
             days.push((day, Money::from_minor(minor, currency).amount()));
             match day.succ_opt() {
                 Some(next) => day = next,
@@ -624,8 +667,15 @@ async fn queue_link(
         TokenPurpose::ResetPassword => RESET_LINK_TTL,
         TokenPurpose::ChatLogin => CHAT_LOGIN_TTL,
     };
-    tx.insert_web_token(&hash(&token), account, purpose.as_str(), Some(email), now, now + ttl)
-        .await?;
+    tx.insert_web_token(
+        &hash(&token),
+        account,
+        purpose.as_str(),
+        Some(email),
+        now,
+        now + ttl,
+    )
+    .await?;
     let payload = serde_json::json!({
         "email": email,
         "purpose": purpose.as_str(),
@@ -693,7 +743,10 @@ mod tests {
 
     #[test]
     fn login_addresses_are_lower_cased_and_checked() {
-        assert_eq!(login_email(" Ana@Example.COM ").ok(), Some("ana@example.com".into()));
+        assert_eq!(
+            login_email(" Ana@Example.COM ").ok(),
+            Some("ana@example.com".into())
+        );
         assert!(login_email("not an address").is_err());
     }
 }

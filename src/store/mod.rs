@@ -361,7 +361,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerts",
         include_str!("../../migrations/sqlite/0002_alerts.sql"),
     ),
-    (3, "web", include_str!("../../migrations/sqlite/0003_web.sql")),
+    (
+        3,
+        "web",
+        include_str!("../../migrations/sqlite/0003_web.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -374,7 +378,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerts",
         include_str!("../../migrations/postgres/0002_alerts.sql"),
     ),
-    (3, "web", include_str!("../../migrations/postgres/0003_web.sql")),
+    (
+        3,
+        "web",
+        include_str!("../../migrations/postgres/0003_web.sql"),
+    ),
 ];
 const MYSQL_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -387,7 +395,11 @@ const MYSQL_MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerts",
         include_str!("../../migrations/mysql/0002_alerts.sql"),
     ),
-    (3, "web", include_str!("../../migrations/mysql/0003_web.sql")),
+    (
+        3,
+        "web",
+        include_str!("../../migrations/mysql/0003_web.sql"),
+    ),
 ];
 
 /// The days the store filters by when a query names no range: the range every engine's DATE

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -27,7 +27,12 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 /// A signed-out form page, with its CSRF cookie when the browser has none yet.
-fn auth_page(web: &Web, headers: &HeaderMap, mut page: AuthPage, status: StatusCode) -> Result<Response, WebError> {
+fn auth_page(
+    web: &Web,
+    headers: &HeaderMap,
+    mut page: AuthPage,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let (csrf, set) = web.signed_out_csrf(headers)?;
     page.csrf = csrf;
     let html = views::page(&page)?;
@@ -183,7 +188,12 @@ pub async fn login(
         Some(c) => {
             let start = web
                 .ledger
-                .signed_in(c.account, &form.email, cookie(&headers, SESSION_COOKIE), now)
+                .signed_in(
+                    c.account,
+                    &form.email,
+                    cookie(&headers, SESSION_COOKIE),
+                    now,
+                )
                 .await?;
             Ok(redirect_with(&next, &[web.session_cookie(&start)]))
         }
@@ -224,7 +234,12 @@ pub struct TokenQuery {
     token: String,
 }
 
-fn message(title: &str, text: &str, element_id: &'static str, link: (&'static str, &'static str)) -> Result<Response, WebError> {
+fn message(
+    title: &str,
+    text: &str,
+    element_id: &'static str,
+    link: (&'static str, &'static str),
+) -> Result<Response, WebError> {
     Ok(views::page(&MessagePage {
         nav: None,
         title: title.to_owned(),
@@ -239,10 +254,16 @@ pub async fn verify_email(
     State(web): Shared,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, WebError> {
-    match web.ledger.verify_email_link(q.token.trim(), Utc::now()).await? {
+    match web
+        .ledger
+        .verify_email_link(q.token.trim(), Utc::now())
+        .await?
+    {
         Some(email) => message(
             "Email confirmed",
-            &format!("Your email {email} is verified. Spendbot will email you when you pass a limit."),
+            &format!(
+                "Your email {email} is verified. Spendbot will email you when you pass a limit."
+            ),
             "verified",
             ("/dashboard", "Open your dashboard"),
         ),
@@ -288,7 +309,11 @@ pub async fn reset_page(
     headers: HeaderMap,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, WebError> {
-    if !web.ledger.reset_token_valid(q.token.trim(), Utc::now()).await? {
+    if !web
+        .ledger
+        .reset_token_valid(q.token.trim(), Utc::now())
+        .await?
+    {
         let mut r = message(
             "This link does not work",
             "It is wrong, expired or already used. Nothing changed. Ask for a new one.",
@@ -356,7 +381,11 @@ pub async fn chat_login(
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, WebError> {
     let previous = cookie(&headers, SESSION_COOKIE);
-    match web.ledger.chat_login(q.token.trim(), previous, Utc::now()).await? {
+    match web
+        .ledger
+        .chat_login(q.token.trim(), previous, Utc::now())
+        .await?
+    {
         Some(start) => Ok(redirect_with("/dashboard", &[web.session_cookie(&start)])),
         None => {
             let mut r = message(

@@ -38,7 +38,11 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 impl Web {
     /// The signed-in visitor, or [`WebError::SignIn`] back to `path`.
-    pub(super) async fn visitor(&self, headers: &HeaderMap, path: &str) -> Result<WebVisit, WebError> {
+    pub(super) async fn visitor(
+        &self,
+        headers: &HeaderMap,
+        path: &str,
+    ) -> Result<WebVisit, WebError> {
         match self.maybe_visitor(headers).await? {
             Some(v) => Ok(v),
             None => Err(WebError::SignIn {
@@ -48,7 +52,10 @@ impl Web {
     }
 
     /// The signed-in visitor, if the request has a live session.
-    pub(super) async fn maybe_visitor(&self, headers: &HeaderMap) -> Result<Option<WebVisit>, WebError> {
+    pub(super) async fn maybe_visitor(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<WebVisit>, WebError> {
         let Some(cookie) = cookie(headers, SESSION_COOKIE) else {
             return Ok(None);
         };
@@ -86,7 +93,10 @@ impl Web {
 
     /// The CSRF token for a signed-out form: the request's double-submit cookie, or a new
     /// one with the `Set-Cookie` to send.
-    pub(super) fn signed_out_csrf(&self, headers: &HeaderMap) -> Result<(String, Option<String>), WebError> {
+    pub(super) fn signed_out_csrf(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<(String, Option<String>), WebError> {
         if let Some(token) = cookie(headers, CSRF_COOKIE).filter(|t| t.len() == 64) {
             return Ok((token.to_owned(), None));
         }
@@ -96,7 +106,11 @@ impl Web {
     }
 
     /// Whether a signed-out form's token matches its double-submit cookie.
-    pub(super) fn check_signed_out_csrf(&self, headers: &HeaderMap, token: &str) -> Result<(), WebError> {
+    pub(super) fn check_signed_out_csrf(
+        &self,
+        headers: &HeaderMap,
+        token: &str,
+    ) -> Result<(), WebError> {
         match cookie(headers, CSRF_COOKIE) {
             Some(c) if same(c, token) => Ok(()),
             _ => Err(WebError::Csrf),
@@ -217,8 +231,8 @@ pub async fn hash_password(password: String) -> Result<String, WebError> {
         rand::rngs::OsRng
             .try_fill_bytes(&mut salt)
             .map_err(|e| WebError::Internal(format!("no randomness: {e}")))?;
-        let salt = SaltString::encode_b64(&salt)
-            .map_err(|e| WebError::Internal(format!("salt: {e}")))?;
+        let salt =
+            SaltString::encode_b64(&salt).map_err(|e| WebError::Internal(format!("salt: {e}")))?;
         argon2()?
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
@@ -261,7 +275,10 @@ mod tests {
     #[test]
     fn cookies_are_found_among_others() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; spendbot_session=abc; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; spendbot_session=abc; b=2"),
+        );
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
         assert_eq!(cookie(&h, "c"), None);
     }
@@ -276,11 +293,25 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_hash_and_verify() {
-        let hash = hash_password("correct horse battery 42".into()).await.expect("hash");
+        let hash = hash_password("correct horse battery 42".into())
+            .await
+            .expect("hash");
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(password_matches("correct horse battery 42".into(), Some(hash.clone())).await.expect("verify"));
-        assert!(!password_matches("wrong horse battery 42".into(), Some(hash)).await.expect("verify"));
-        assert!(!password_matches("anything at all".into(), None).await.expect("verify"));
+        assert!(
+            password_matches("correct horse battery 42".into(), Some(hash.clone()))
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !password_matches("wrong horse battery 42".into(), Some(hash))
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !password_matches("anything at all".into(), None)
+                .await
+                .expect("verify")
+        );
     }
 
     #[test]

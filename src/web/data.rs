@@ -52,7 +52,9 @@ pub async fn export(
     let range = match (date(&q.from), date(&q.to)) {
         (None, None) => None,
         (from, to) => Some(DateRange::new(
-            from.unwrap_or(NaiveDate::MIN.max(NaiveDate::from_ymd_opt(1000, 1, 1).unwrap_or(NaiveDate::MIN))),
+            from.unwrap_or(
+                NaiveDate::MIN.max(NaiveDate::from_ymd_opt(1000, 1, 1).unwrap_or(NaiveDate::MIN)),
+            ),
             to.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)),
         )),
     };
@@ -81,7 +83,10 @@ pub async fn export(
             format!("{:.*}", digits, e.money.amount()),
             currency.code().to_owned(),
             e.category.as_str().to_owned(),
-            e.note.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_default(),
+            e.note
+                .as_ref()
+                .map(|n| n.as_str().to_owned())
+                .unwrap_or_default(),
         ])
         .map_err(io)?;
     }
@@ -107,7 +112,7 @@ pub async fn export(
 }
 
 /// Which column holds what, for files that are not Spendbot's own CSV.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Mapping {
     pub date_col: usize,
     /// `ymd`, `dmy` or `mdy`.
@@ -116,18 +121,52 @@ pub struct Mapping {
     /// `positive`: expenses are positive amounts (Splitwise); `negative`: expenses are
     /// negative and positive amounts are income (banks).
     pub signs: String,
-    #[serde(default, deserialize_with = "optional_index")]
     pub note_col: Option<usize>,
-    #[serde(default, deserialize_with = "optional_index")]
     pub category_col: Option<usize>,
-    #[serde(default, deserialize_with = "optional_index")]
     pub currency_col: Option<usize>,
 }
 
-/// An empty form value as `None`.
-fn optional_index<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
-    let text = String::deserialize(d)?;
-    Ok(text.trim().parse().ok())
+/// The mapping fields as a form sends them (all text; empty means none).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MappingForm {
+    #[serde(default)]
+    date_col: String,
+    #[serde(default)]
+    date_format: String,
+    #[serde(default)]
+    amount_col: String,
+    #[serde(default)]
+    signs: String,
+    #[serde(default)]
+    note_col: String,
+    #[serde(default)]
+    category_col: String,
+    #[serde(default)]
+    currency_col: String,
+}
+
+impl MappingForm {
+    /// The mapping chosen, or `None` when the form carries none (the file's own format).
+    fn mapping(&self) -> Option<Mapping> {
+        let index = |t: &str| t.trim().parse::<usize>().ok();
+        Some(Mapping {
+            date_col: index(&self.date_col)?,
+            date_format: match self.date_format.as_str() {
+                f @ ("ymd" | "dmy" | "mdy") => f.to_owned(),
+                _ => "ymd".to_owned(),
+            },
+            amount_col: index(&self.amount_col)?,
+            signs: if self.signs == "positive" {
+                "positive"
+            } else {
+                "negative"
+            }
+            .to_owned(),
+            note_col: index(&self.note_col),
+            category_col: index(&self.category_col),
+            currency_col: index(&self.currency_col),
+        })
+    }
 }
 
 impl Mapping {
@@ -143,9 +182,22 @@ impl Mapping {
         Mapping {
             date_col: find(&["date", "fecha", "day", "booked"]).unwrap_or(0),
             date_format: "ymd".to_owned(),
-            signs: if find(&["cost"]).is_some() { "positive" } else { "negative" }.to_owned(),
+            signs: if find(&["cost"]).is_some() {
+                "positive"
+            } else {
+                "negative"
+            }
+            .to_owned(),
             amount_col,
-            note_col: find(&["description", "note", "memo", "payee", "details", "concepto", "name"]),
+            note_col: find(&[
+                "description",
+                "note",
+                "memo",
+                "payee",
+                "details",
+                "concepto",
+                "name",
+            ]),
             category_col: find(&["category", "categoría", "categoria"]),
             currency_col: find(&["currency", "moneda"]),
         }
@@ -161,7 +213,12 @@ struct Reading {
     errors: Vec<(u64, String)>,
 }
 
-fn read_csv(web: &Web, visit: &WebVisit, text: &str, mapping: Option<Mapping>) -> Result<Reading, String> {
+fn read_csv(
+    web: &Web,
+    visit: &WebVisit,
+    text: &str,
+    mapping: Option<Mapping>,
+) -> Result<Reading, String> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -177,7 +234,11 @@ fn read_csv(web: &Web, visit: &WebVisit, text: &str, mapping: Option<Mapping>) -
             .iter()
             .zip(HEADER)
             .all(|(h, want)| h.eq_ignore_ascii_case(want));
-    let mapping = mapping.unwrap_or_else(|| Mapping::guess(&header));
+    let mapping = mapping.unwrap_or_else(|| {
+        let mut m = Mapping::guess(&header);
+        m.date_format = guess_date_format(text, m.date_col);
+        m
+    });
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -197,7 +258,9 @@ fn read_csv(web: &Web, visit: &WebVisit, text: &str, mapping: Option<Mapping>) -
             Err(why) => errors.push((line, why)),
         }
         if rows.len() + errors.len() > MAX_ROWS {
-            return Err(format!("The file has more than {MAX_ROWS} rows; split it into smaller files."));
+            return Err(format!(
+                "The file has more than {MAX_ROWS} rows; split it into smaller files."
+            ));
         }
     }
     Ok(Reading {
@@ -258,7 +321,11 @@ fn mapped_row(
         (true, true) | (false, false) => EntryKind::Expense,
         _ => EntryKind::Income,
     };
-    let currency = match m.currency_col.map(|i| field(r, i)).filter(|c| !c.is_empty()) {
+    let currency = match m
+        .currency_col
+        .map(|i| field(r, i))
+        .filter(|c| !c.is_empty())
+    {
         Some(code) => Currency::parse(&code.to_uppercase())
             .ok_or_else(|| format!("\"{code}\" is not a currency code"))?,
         None => visit.session.account.currency,
@@ -282,6 +349,32 @@ fn mapped_row(
         note: Note::new(note),
         occurred_on: date,
     })
+}
+
+/// The day/month order of a file's dates: `dmy` when a first number is above 12, `mdy` when
+/// a second is, ISO otherwise.
+fn guess_date_format(text: &str, column: usize) -> String {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    for record in reader.records().take(200).flatten() {
+        let parts: Vec<u32> = field(&record, column)
+            .split(['/', '.', '-'])
+            .filter_map(|p| p.trim().parse().ok())
+            .collect();
+        if let [a, b, _] = parts.as_slice() {
+            if *a > 31 {
+                return "ymd".to_owned();
+            }
+            if *a > 12 {
+                return "dmy".to_owned();
+            }
+            if *b > 12 {
+                return "mdy".to_owned();
+            }
+        }
+    }
+    "dmy".to_owned()
 }
 
 /// A date in ISO form, or with `/`, `.` or `-` in the chosen day/month order.
@@ -326,7 +419,11 @@ fn loose_amount(text: &str) -> Option<Decimal> {
 
 fn nav(visit: &WebVisit) -> Option<Nav> {
     Some(Nav {
-        email: visit.login.as_ref().map(|l| l.email.clone()).unwrap_or_default(),
+        email: visit
+            .login
+            .as_ref()
+            .map(|l| l.email.clone())
+            .unwrap_or_default(),
         csrf: visit.csrf.clone(),
         active: "expenses",
     })
@@ -356,14 +453,22 @@ pub async fn import_page(State(web): Shared, headers: HeaderMap) -> Result<Respo
 }
 
 /// The preview of a file: what it would add, what is recorded already, what is wrong.
-async fn preview(web: &Web, visit: &WebVisit, text: String, mapping: Option<Mapping>) -> Result<Response, WebError> {
+async fn preview(
+    web: &Web,
+    visit: &WebVisit,
+    text: String,
+    mapping: Option<Mapping>,
+) -> Result<Response, WebError> {
     let reading = match read_csv(web, visit, &text, mapping) {
         Ok(r) => r,
         Err(why) => return Err(WebError::BadRequest(why)),
     };
     let lines: Vec<u64> = reading.rows.iter().map(|(l, _)| *l).collect();
     let entries: Vec<NewEntry> = reading.rows.into_iter().map(|(_, e)| e).collect();
-    let (fresh, duplicates) = web.ledger.not_yet_recorded(&visit.session, entries.clone()).await?;
+    let (fresh, duplicates) = web
+        .ledger
+        .not_yet_recorded(&visit.session, entries.clone())
+        .await?;
     // Which lines are the new ones: walk the file in order, matching the fresh entries.
     let mut shown = Vec::new();
     let mut fresh_iter = fresh.iter().peekable();
@@ -379,7 +484,11 @@ async fn preview(web: &Web, visit: &WebVisit, text: String, mapping: Option<Mapp
                     amount: format_amount(e.money.amount(), c),
                     currency: c.code().to_owned(),
                     category: e.category.as_str().to_owned(),
-                    note: e.note.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_default(),
+                    note: e
+                        .note
+                        .as_ref()
+                        .map(|n| n.as_str().to_owned())
+                        .unwrap_or_default(),
                 });
             }
         }
@@ -395,7 +504,11 @@ async fn preview(web: &Web, visit: &WebVisit, text: String, mapping: Option<Mapp
             .enumerate()
             .map(|(index, name)| ColumnChoice {
                 index,
-                name: if name.is_empty() { format!("column {}", index + 1) } else { name.clone() },
+                name: if name.is_empty() {
+                    format!("column {}", index + 1)
+                } else {
+                    name.clone()
+                },
             })
             .collect(),
         mapping: reading.mapping,
@@ -423,18 +536,15 @@ pub async fn import_upload(
     {
         match part.name() {
             Some("csrf_token") => {
-                csrf = part
-                    .text()
-                    .await
-                    .map_err(|e| WebError::BadRequest(format!("The form could not be read: {e}")))?;
+                csrf = part.text().await.map_err(|e| {
+                    WebError::BadRequest(format!("The form could not be read: {e}"))
+                })?;
             }
             Some("file") => {
                 let mut bytes = Vec::new();
-                while let Some(chunk) = part
-                    .chunk()
-                    .await
-                    .map_err(|e| WebError::BadRequest(format!("The upload could not be read: {e}")))?
-                {
+                while let Some(chunk) = part.chunk().await.map_err(|e| {
+                    WebError::BadRequest(format!("The upload could not be read: {e}"))
+                })? {
                     if bytes.len() + chunk.len() > UPLOAD_MAX_BYTES {
                         return Err(WebError::BadRequest(
                             "The file is larger than 5 MB. Export a shorter period, or split it."
@@ -452,7 +562,11 @@ pub async fn import_upload(
         return Err(WebError::Csrf);
     }
     let Some(bytes) = file.filter(|b| !b.is_empty()) else {
-        return Ok(back(&web, "/import", &Flash::error("Choose a CSV file to import.")));
+        return Ok(back(
+            &web,
+            "/import",
+            &Flash::error("Choose a CSV file to import."),
+        ));
     };
     let Ok(text) = String::from_utf8(bytes) else {
         return Err(WebError::BadRequest(
@@ -471,7 +585,7 @@ pub struct ImportForm {
     #[serde(default)]
     nonce: String,
     #[serde(flatten)]
-    mapping: Option<Mapping>,
+    mapping: MappingForm,
 }
 
 pub async fn import_preview(
@@ -481,12 +595,14 @@ pub async fn import_preview(
 ) -> Result<Response, WebError> {
     let visit = web.poster(&headers, &form.csrf_token, "/import").await?;
     check_size(&form.csv)?;
-    preview(&web, &visit, form.csv, form.mapping).await
+    preview(&web, &visit, form.csv, form.mapping.mapping()).await
 }
 
 fn check_size(csv: &str) -> Result<(), WebError> {
     if csv.len() > UPLOAD_MAX_BYTES {
-        return Err(WebError::BadRequest("The file is larger than 5 MB.".to_owned()));
+        return Err(WebError::BadRequest(
+            "The file is larger than 5 MB.".to_owned(),
+        ));
     }
     Ok(())
 }
@@ -498,7 +614,8 @@ pub async fn import_confirm(
 ) -> Result<Response, WebError> {
     let visit = web.poster(&headers, &form.csrf_token, "/import").await?;
     check_size(&form.csv)?;
-    let reading = read_csv(&web, &visit, &form.csv, form.mapping).map_err(WebError::BadRequest)?;
+    let reading =
+        read_csv(&web, &visit, &form.csv, form.mapping.mapping()).map_err(WebError::BadRequest)?;
     if let Some((line, why)) = reading.errors.first() {
         return Err(WebError::BadRequest(format!(
             "Nothing was imported: line {line}: {why}."
@@ -507,7 +624,11 @@ pub async fn import_confirm(
     let entries: Vec<NewEntry> = reading.rows.into_iter().map(|(_, e)| e).collect();
     let (fresh, _) = web.ledger.not_yet_recorded(&visit.session, entries).await?;
     if fresh.is_empty() {
-        return Ok(back(&web, "/expenses", &Flash::info("Nothing new to add: every row is recorded already.")));
+        return Ok(back(
+            &web,
+            "/expenses",
+            &Flash::info("Nothing new to add: every row is recorded already."),
+        ));
     }
     // The file's digest keys the import, so confirming twice adds the rows once.
     let digest: String = Sha256::digest(form.csv.as_bytes())
@@ -520,7 +641,9 @@ pub async fn import_confirm(
         message: None,
     };
     let _ = form.nonce;
-    let today = Utc::now().with_timezone(&visit.session.account.timezone).date_naive();
+    let today = Utc::now()
+        .with_timezone(&visit.session.account.timezone)
+        .date_naive();
     match web
         .ledger
         .record(&visit.session, &source, &fresh, today, Utc::now())
@@ -535,7 +658,11 @@ pub async fn import_confirm(
                 if done.entries.len() == 1 { "" } else { "s" }
             )),
         )),
-        Err(LedgerError::Duplicate) => Ok(back(&web, "/expenses", &Flash::info("This file was imported already."))),
+        Err(LedgerError::Duplicate) => Ok(back(
+            &web,
+            "/expenses",
+            &Flash::info("This file was imported already."),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -583,7 +710,10 @@ mod tests {
             .collect();
         let m = Mapping::guess(&header);
         assert_eq!((m.date_col, m.amount_col), (0, 3));
-        assert_eq!((m.note_col, m.category_col, m.currency_col), (Some(1), Some(2), Some(4)));
+        assert_eq!(
+            (m.note_col, m.category_col, m.currency_col),
+            (Some(1), Some(2), Some(4))
+        );
         assert_eq!(m.signs, "positive");
     }
 }

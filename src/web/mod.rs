@@ -68,7 +68,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>(web: Arc<Web>) -> Router<S> {
     let upload_limit = DefaultBodyLimit::max(UPLOAD_MAX_BYTES * 3 + 64 * 1024);
     Router::new()
         .route("/", get(account::home))
-        .route("/register", get(account::register_page).post(account::register))
+        .route(
+            "/register",
+            get(account::register_page).post(account::register),
+        )
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
         .route("/verify-email", get(account::verify_email))
@@ -84,18 +87,21 @@ pub fn routes<S: Clone + Send + Sync + 'static>(web: Arc<Web>) -> Router<S> {
         .route("/dashboard", get(pages::dashboard))
         .route("/expenses", get(pages::expenses).post(pages::add_text))
         .route("/expenses/restore", post(pages::restore))
-        .route("/expenses/{id}", get(pages::entry_page).post(pages::edit_entry))
+        .route(
+            "/expenses/{id}",
+            get(pages::entry_page).post(pages::edit_entry),
+        )
         .route("/expenses/{id}/delete", post(pages::delete_entry))
         .route("/limits", get(pages::limits).post(pages::set_limit))
         .route("/limits/{id}/delete", post(pages::delete_limit))
         .route("/settings", get(pages::settings).post(pages::save_settings))
         .route("/settings/link-code", post(pages::link_code))
         .route("/settings/login", post(pages::add_login))
-        .route("/settings/resend-verification", post(pages::resend_verification))
         .route(
-            "/settings/identities/{id}/unlink",
-            post(pages::unlink),
+            "/settings/resend-verification",
+            post(pages::resend_verification),
         )
+        .route("/settings/identities/{id}/unlink", post(pages::unlink))
         .route("/export.csv", get(data::export))
         .route("/import", get(data::import_page).post(data::import_upload))
         .route("/import/preview", post(data::import_preview))
@@ -118,7 +124,10 @@ async fn security_headers(mut response: Response) -> Response {
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         ),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -156,6 +156,11 @@ pub async fn dashboard(State(web): Shared, headers: HeaderMap) -> Result<Respons
         income: summary.income.iter().map(money).collect(),
         balance: format!("{} {}", format_amount(balance, currency), currency),
         balance_negative: balance.is_sign_negative() && !balance.is_zero(),
+        daily_average: {
+            let days = Decimal::from((today - month.from).num_days() + 1);
+            let average = summary.spent_in(currency, None) / days;
+            format!("{} {}", format_amount(average, currency), currency)
+        },
         expense_count: summary.expense_count(),
         limits: statuses.iter().map(|st| LimitView::of(st, today)).collect(),
         category_charts: charts,
@@ -344,7 +349,11 @@ pub async fn add_text(
     };
     let text = form.text.trim();
     if text.is_empty() {
-        return Ok(back(&web, to, &Flash::error("Type what you spent, e.g. \"coffee 3.50\".")));
+        return Ok(back(
+            &web,
+            to,
+            &Flash::error("Type what you spent, e.g. \"coffee 3.50\"."),
+        ));
     }
     let account = visit.session.account.id;
     let identity = ChatIdentity::new(Platform::Web, &account.0.to_string())
@@ -389,8 +398,12 @@ fn entry_from_form(
     note: &str,
     date: &str,
 ) -> Result<NewEntry, String> {
-    let currency = Currency::parse(&currency.trim().to_uppercase())
-        .ok_or_else(|| format!("\"{}\" is not a currency code like USD or EUR.", currency.trim()))?;
+    let currency = Currency::parse(&currency.trim().to_uppercase()).ok_or_else(|| {
+        format!(
+            "\"{}\" is not a currency code like USD or EUR.",
+            currency.trim()
+        )
+    })?;
     let amount_text = amount.trim().replace([' ', '\u{a0}'], "");
     let amount_text = if amount_text.contains('.') {
         amount_text.replace(',', "")
@@ -671,7 +684,11 @@ pub async fn set_limit(
         &today(&visit).to_string(),
     );
     let Some(period) = LimitPeriod::parse(form.period.trim()) else {
-        return Ok(back(&web, "/limits", &Flash::error("Choose daily, weekly, monthly or yearly.")));
+        return Ok(back(
+            &web,
+            "/limits",
+            &Flash::error("Choose daily, weekly, monthly or yearly."),
+        ));
     };
     let entry = match parsed {
         Ok(e) => e,
@@ -686,7 +703,10 @@ pub async fn set_limit(
     Ok(back(
         &web,
         "/limits",
-        &Flash::info(format!("Your {} limit is now {}.", saved.period, saved.money)),
+        &Flash::info(format!(
+            "Your {} limit is now {}.",
+            saved.period, saved.money
+        )),
     ))
 }
 
@@ -783,13 +803,35 @@ pub async fn save_settings(
     let s = &visit.session;
     let currency = form.currency.trim().to_uppercase();
     let Some(currency) = Currency::parse(&currency) else {
-        return Ok(back(&web, "/settings", &Flash::error(format!("\"{currency}\" is not a currency code like USD or EUR."))));
+        return Ok(back(
+            &web,
+            "/settings",
+            &Flash::error(format!(
+                "\"{currency}\" is not a currency code like USD or EUR."
+            )),
+        ));
     };
     let Ok(zone) = chrono_tz::Tz::from_str(form.timezone.trim()) else {
-        return Ok(back(&web, "/settings", &Flash::error(format!("\"{}\" is not a time zone like Europe/Madrid or America/New_York.", form.timezone.trim()))));
+        return Ok(back(
+            &web,
+            "/settings",
+            &Flash::error(format!(
+                "\"{}\" is not a time zone like Europe/Madrid or America/New_York.",
+                form.timezone.trim()
+            )),
+        ));
     };
-    if !web.bot.languages().iter().any(|(code, _)| *code == form.language) {
-        return Ok(back(&web, "/settings", &Flash::error("Choose one of the languages listed.")));
+    if !web
+        .bot
+        .languages()
+        .iter()
+        .any(|(code, _)| *code == form.language)
+    {
+        return Ok(back(
+            &web,
+            "/settings",
+            &Flash::error("Choose one of the languages listed."),
+        ));
     }
     if currency != s.account.currency {
         web.ledger.set_currency(s, currency).await?;
@@ -846,7 +888,11 @@ pub async fn add_login(
 ) -> Result<Response, WebError> {
     let visit = web.poster(&headers, &form.csrf_token, "/settings").await?;
     let Ok(email) = crate::ledger::login_email(&form.email) else {
-        return Ok(back(&web, "/settings#account", &Flash::error("That does not look like an email address.")));
+        return Ok(back(
+            &web,
+            "/settings#account",
+            &Flash::error("That does not look like an email address."),
+        ));
     };
     if let Some(problem) = auth::password_problem(&form.password, &email) {
         return Ok(back(&web, "/settings#account", &Flash::error(problem)));

@@ -83,7 +83,11 @@ impl EntryView {
             plain_amount: e.money.amount().normalize().to_string(),
             currency: currency.code().to_owned(),
             category: e.category.as_str().to_owned(),
-            note: e.note.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_default(),
+            note: e
+                .note
+                .as_ref()
+                .map(|n| n.as_str().to_owned())
+                .unwrap_or_default(),
         }
     }
 }
@@ -230,6 +234,8 @@ pub struct DashboardPage {
     /// Income minus expenses in the account's currency, signed.
     pub balance: String,
     pub balance_negative: bool,
+    /// Expenses in the account's currency per day so far this month.
+    pub daily_average: String,
     pub expense_count: u64,
     pub limits: Vec<LimitView>,
     /// Inline SVG, one per currency spent in.

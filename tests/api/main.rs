@@ -18,4 +18,5 @@ mod ledger_story;
 mod sendgrid;
 mod telegram;
 mod test_db;
+mod web;
 mod webdriver;

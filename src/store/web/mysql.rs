@@ -179,11 +179,7 @@ pub async fn insert_failure(c: &mut Conn, email: &str, now: DateTime<Utc>) -> Re
         .map(drop)
 }
 
-pub async fn failures_since(
-    c: &mut Conn,
-    email: &str,
-    since: DateTime<Utc>,
-) -> Result<FailureRow> {
+pub async fn failures_since(c: &mut Conn, email: &str, since: DateTime<Utc>) -> Result<FailureRow> {
     sqlx::query_as(
         "SELECT COUNT(*) AS failures, MIN(failed_at) AS oldest FROM login_failures \
          WHERE email = ? AND failed_at > ?",
@@ -204,7 +200,8 @@ pub async fn clear_failures(c: &mut Conn, email: &str) -> Result<()> {
 
 pub async fn linked_identities(c: &mut Conn, account_id: i64) -> Result<Vec<LinkedIdentityRow>> {
     sqlx::query_as(
-        "SELECT id, platform, external_id, display_name FROM identities \
+        "SELECT id, CAST(platform AS CHAR) AS platform, \
+           CAST(external_id AS CHAR) AS external_id, display_name FROM identities \
          WHERE account_id = ? ORDER BY id",
     )
     .bind(account_id)

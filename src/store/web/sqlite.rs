@@ -177,11 +177,7 @@ pub async fn insert_failure(c: &mut Conn, email: &str, now: DateTime<Utc>) -> Re
         .map(drop)
 }
 
-pub async fn failures_since(
-    c: &mut Conn,
-    email: &str,
-    since: DateTime<Utc>,
-) -> Result<FailureRow> {
+pub async fn failures_since(c: &mut Conn, email: &str, since: DateTime<Utc>) -> Result<FailureRow> {
     sqlx::query_as(
         "SELECT COUNT(*) AS failures, MIN(failed_at) AS oldest FROM login_failures \
          WHERE email = ?1 AND failed_at > ?2",
