@@ -1,6 +1,6 @@
 //! Pictures of spending summaries: one [`Chart`] description (spending by category, or per
-//! day) rendered as a standalone SVG string, which the web page inlines and the chat
-//! adapters rasterise to PNG with `resvg`. So the SVG carries every colour and font as a
+//! day) rendered as a standalone SVG string, which the web dashboard inlines and which a chat
+//! reply can rasterise to PNG (with `resvg`). So the SVG carries every colour and font as a
 //! presentation attribute and a `class` beside it for a stylesheet to override; it has no
 //! `<style>`, script, CSS variable or external reference.
 //!

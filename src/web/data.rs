@@ -272,7 +272,7 @@ fn read_csv(
     })
 }
 
-fn field<'r>(r: &'r csv::StringRecord, i: usize) -> &'r str {
+fn field(r: &csv::StringRecord, i: usize) -> &str {
     r.get(i).unwrap_or_default()
 }
 

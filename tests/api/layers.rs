@@ -50,6 +50,24 @@ const LAYERS: &[Layer] = &[
         ],
     },
     Layer {
+        name: "chart",
+        files: &["chart/", "chart.rs"],
+        forbidden: &[
+            "sqlx",
+            "axum",
+            "tokio",
+            "reqwest",
+            "teloxide",
+            "serenity",
+            "crate::store",
+            "crate::ledger",
+            "crate::bot",
+            "crate::intent",
+            "crate::notify",
+            "crate::web",
+        ],
+    },
+    Layer {
         name: "store",
         files: &["store/", "store.rs"],
         forbidden: &[
