@@ -167,8 +167,9 @@ impl Ledger {
     }
 
     /// Gives a signed-in account without a sign-in address (it came from a chat link) an
-    /// address and a password, and emails a verification link; [`Registration::EmailTaken`]
-    /// when another account has the address. An account that has one changes neither here.
+    /// address and a password, and emails a verification link; `false` (nothing changes)
+    /// when another account signs in with the address. An account that has one changes
+    /// neither here.
     #[tracing::instrument(skip_all, fields(account = %s.account.id))]
     pub async fn add_web_login(
         &self,
@@ -177,7 +178,7 @@ impl Ledger {
         password_hash: &str,
         link_prefix: &str,
         now: DateTime<Utc>,
-    ) -> Result<Registration, LedgerError> {
+    ) -> Result<bool, LedgerError> {
         let email = login_email(email)?;
         let account = s.account.id;
         let mut tx = self.store.begin_write().await?;
@@ -189,14 +190,14 @@ impl Ledger {
         }
         if tx.login_by_email(&email).await?.is_some() {
             tx.rollback().await?;
-            return Ok(Registration::EmailTaken);
+            return Ok(false);
         }
         match tx
             .insert_login(account, &email, Some(password_hash), now)
             .await
         {
             Ok(()) => {}
-            Err(StoreError::Conflict) => return Ok(Registration::EmailTaken),
+            Err(StoreError::Conflict) => return Ok(false),
             Err(e) => return Err(e.into()),
         }
         tx.upsert_email_address(account, &email).await?;
@@ -210,12 +211,7 @@ impl Ledger {
         )
         .await?;
         tx.commit().await?;
-        // The visitor keeps the session they have; the caller has the CSRF token already.
-        Ok(Registration::Created(WebSessionStart {
-            cookie: String::new(),
-            csrf: String::new(),
-            account,
-        }))
+        Ok(true)
     }
 
     /// Emails a new verification link for the account's sign-in address; `false` when it has

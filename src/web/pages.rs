@@ -903,13 +903,12 @@ pub async fn add_login(
         .ledger
         .add_web_login(&visit.session, &email, &hash, &prefix, Utc::now())
         .await?;
-    let flash = match done {
-        crate::ledger::Registration::Created(_) => Flash::info(format!(
+    let flash = if done {
+        Flash::info(format!(
             "You can now sign in as {email}. We emailed you a link to confirm the address."
-        )),
-        crate::ledger::Registration::EmailTaken => {
-            Flash::error("Another account signs in with this email already.")
-        }
+        ))
+    } else {
+        Flash::error("Another account signs in with this email already.")
     };
     Ok(back(&web, "/settings#account", &flash))
 }

@@ -26,6 +26,7 @@ crate::each_engine!(
     two_concurrent_claimers_never_get_the_same_alert_and_together_get_them_all,
     email_verification_queues_a_code_and_only_the_newest_unused_unexpired_one_verifies,
     alerts_reach_only_reachable_identities_and_a_verified_address_with_alerts_on,
+    edits_and_category_changes_that_pass_a_limit_write_its_alerts_once,
 );
 
 fn d(s: &str) -> NaiveDate {
@@ -631,4 +632,110 @@ async fn alerts_reach_only_reachable_identities_and_a_verified_address_with_aler
         .await
         .expect("recipients");
     assert_eq!(to, vec![who(Platform::Telegram, "902")]);
+}
+
+async fn edits_and_category_changes_that_pass_a_limit_write_its_alerts_once(url: String) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Telegram, "9001").await;
+    let food = set_limit(&ledger, &s, "100", LimitPeriod::Monthly, Some("food")).await;
+    let wallet = set_limit(&ledger, &s, "300", LimitPeriod::Monthly, None).await;
+    let month = d("2026-11-01");
+
+    // 85 of "other", then moved into food: 85 % of the food limit.
+    let beans = record(
+        &ledger,
+        &s,
+        &Source::default(),
+        &[expense("85", "other", today())],
+    )
+    .await
+    .expect("recorded")
+    .entries[0]
+        .id;
+    assert!(drain(&ledger).await.is_empty());
+    ledger
+        .set_category(&s, beans, &Category::parse("food").expect("food"), None)
+        .await
+        .expect("moved")
+        .expect("found");
+    assert_eq!(
+        limit_keys(&drain(&ledger).await),
+        vec![(food, month, Threshold::Warning)]
+    );
+
+    // An edit of the amount on the web: past 100 % of food.
+    let edited = ledger
+        .edit_entry(
+            &s,
+            beans,
+            &expense("120", "food", today()),
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("edited")
+        .expect("found");
+    assert_eq!(edited.before.money, usd("85"));
+    assert_eq!(edited.after.money, usd("120"));
+    assert_eq!(edited.crossings.len(), 1);
+    assert_eq!(
+        limit_keys(&drain(&ledger).await),
+        vec![(food, month, Threshold::Over)]
+    );
+
+    // A chat message edited to a bigger amount: the wallet passes 80 % and 100 % (120 + 200).
+    let source = Source {
+        event: None,
+        message: Some("tg:1:77".into()),
+    };
+    record(&ledger, &s, &source, &[expense("10", "other", today())])
+        .await
+        .expect("recorded");
+    assert!(drain(&ledger).await.is_empty());
+    ledger
+        .edit_message_entries(
+            &s,
+            "tg:1:77",
+            &[expense("200", "other", today())],
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("edited")
+        .expect("found");
+    let mut keys = limit_keys(&drain(&ledger).await);
+    keys.sort_by_key(|k| k.2.percent());
+    assert_eq!(
+        keys,
+        vec![
+            (wallet, month, Threshold::Warning),
+            (wallet, month, Threshold::Over)
+        ]
+    );
+
+    // Edits within the same periods never alert a threshold twice; other accounts' ids do
+    // nothing.
+    ledger
+        .edit_entry(
+            &s,
+            beans,
+            &expense("150", "food", today()),
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("edited");
+    assert!(drain(&ledger).await.is_empty());
+    let other = session(&ledger, Platform::Telegram, "9002").await;
+    let stolen = ledger
+        .edit_entry(
+            &other,
+            beans,
+            &expense("1", "food", today()),
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("no error");
+    assert!(stolen.is_none());
 }

@@ -388,6 +388,23 @@ async fn sign_in_answers_wrong_email_and_password_alike_and_waits_after_ten_fail
         .await;
     assert_eq!(away.location(), "/dashboard", "never off the site");
 
+    // Behind https, the session cookie is Secure.
+    let secure = spawn_app_at(
+        &[("SPENDBOT_PUBLIC_URL", "https://spend.example.com")],
+        None,
+    )
+    .await;
+    let created = Client::new(&secure).register("cy@example.com").await;
+    let cookie = created
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("spendbot_session="))
+        .expect("a session cookie")
+        .to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+
     let mut attacker = Client::new(&app);
     for i in 0..10 {
         let a = attacker
@@ -965,6 +982,15 @@ async fn chats_link_to_the_web_account_and_web_links_sign_chats_in(db: String) {
     let settings = web.get("/settings").await;
     let code_at = settings.body.find("/link ").expect("a link code shown");
     let code = settings.body[code_at + 6..code_at + 14].to_owned();
+    let deep = format!(
+        "https://t.me/{}?start=link-{code}",
+        tg::BOT_USERNAME.to_lowercase()
+    );
+    assert!(
+        settings.body.contains(&deep),
+        "the Telegram deep link: {}",
+        settings.body
+    );
     let reply = say(&telegram, 2, &format!("/link {code}")).await;
     assert!(reply.contains("Linked"), "{reply}");
     let dashboard = web.get("/dashboard").await;
