@@ -90,7 +90,13 @@ impl Chart {
     /// The width is always 640; the height is 28 per row plus margins by category, and 220
     /// per day. The title is also drawn as visible text (class `title`) so a PNG carries it.
     pub fn to_svg(&self, palette: &Palette) -> String {
-        svg::render(self, palette)
+        svg::render(self, palette, svg::WIDTH)
+    }
+
+    /// [`Chart::to_svg`] `width` units wide (at least 280): a narrow drawing keeps its text
+    /// readable where the page is narrow, instead of scaling a wide one down.
+    pub fn to_svg_width(&self, palette: &Palette, width: u32) -> String {
+        svg::render(self, palette, width)
     }
 }
 
@@ -154,6 +160,21 @@ mod tests {
                 bar("Coffee", 1_250, "12.50 USD"),
             ],
         )
+    }
+
+    #[test]
+    fn narrow_charts_keep_their_text_size_and_fit_their_width() {
+        for c in [categories(), month()] {
+            let narrow = c.to_svg_width(&Palette::LIGHT, 340);
+            assert!(narrow.contains(r#"viewBox="0 0 340 "#), "{narrow}");
+            assert!(!narrow.contains(r#"x="341""#));
+            assert!(narrow.contains(r#"font-size="1"#));
+        }
+        let tiny = categories().to_svg_width(&Palette::LIGHT, 10);
+        assert!(
+            tiny.contains(r#"viewBox="0 0 280 "#),
+            "never narrower than 280"
+        );
     }
 
     fn month() -> Chart {

@@ -11,7 +11,9 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::{Bar, Chart, ChartKind, Palette, ink_on};
 
 /// Width of every chart in viewBox units; the page scales it with CSS.
-const WIDTH: u32 = 640;
+pub(super) const WIDTH: u32 = 640;
+/// The narrowest chart drawn (a phone's width in CSS pixels, less margins).
+pub(super) const MIN_WIDTH: u32 = 280;
 /// Margin left and right of everything drawn.
 const PAD: u32 = 16;
 /// resvg knows no `system-ui`, so named faces and the generic family follow it.
@@ -53,10 +55,10 @@ const AXIS_GAP: u32 = 12;
 const SCALE_PREFIX: &str = "max ";
 
 /// Renders `chart` in `palette`; see [`Chart::to_svg`].
-pub(super) fn render(chart: &Chart, palette: &Palette) -> String {
+pub(super) fn render(chart: &Chart, palette: &Palette, width: u32) -> String {
     let mut out = String::with_capacity(1024 + chart.bars.len() * 512);
     // Writing into a String cannot fail; `fmt::Result` is only what `write!` hands back.
-    let _ = draw(&mut out, chart, palette);
+    let _ = draw(&mut out, chart, palette, width.max(MIN_WIDTH));
     out
 }
 
@@ -68,9 +70,11 @@ struct Plot<'a> {
     max: Decimal,
     top: usize,
     palette: &'a Palette,
+    /// The drawing's width in its own units.
+    width: u32,
 }
 
-fn draw(out: &mut String, chart: &Chart, palette: &Palette) -> fmt::Result {
+fn draw(out: &mut String, chart: &Chart, palette: &Palette, width: u32) -> fmt::Result {
     let values: Vec<Decimal> = chart
         .bars
         .iter()
@@ -85,7 +89,7 @@ fn draw(out: &mut String, chart: &Chart, palette: &Palette) -> fmt::Result {
             .saturating_add(CAT_BOTTOM),
         (ChartKind::PerDay, _) => DAY_HEIGHT,
     };
-    open(out, chart, palette, height)?;
+    open(out, chart, palette, height, width)?;
     let top = values.iter().position(|v| *v == max).unwrap_or(0);
     let plot = Plot {
         bars: &chart.bars,
@@ -93,11 +97,12 @@ fn draw(out: &mut String, chart: &Chart, palette: &Palette) -> fmt::Result {
         max,
         top,
         palette,
+        width,
     };
     match (chart.kind, empty) {
         (_, true) => {
-            let words = fit(chart.empty_text.trim(), WIDTH - 2 * PAD, EMPTY_SIZE);
-            let at = (WIDTH / 2, (BODY_TOP + height) / 2);
+            let words = fit(chart.empty_text.trim(), width - 2 * PAD, EMPTY_SIZE);
+            let at = (width / 2, (BODY_TOP + height) / 2);
             let font = Font::regular(EMPTY_SIZE, palette.muted);
             text(out, "empty", at, Anchor::Middle, font, &words)?;
         }
@@ -108,7 +113,13 @@ fn draw(out: &mut String, chart: &Chart, palette: &Palette) -> fmt::Result {
 }
 
 /// The `<svg>` start tag, its accessible `<title>`, the background and the visible title.
-fn open(out: &mut String, chart: &Chart, palette: &Palette, height: u32) -> fmt::Result {
+fn open(
+    out: &mut String,
+    chart: &Chart,
+    palette: &Palette,
+    height: u32,
+    width: u32,
+) -> fmt::Result {
     let kind = match chart.kind {
         ChartKind::ByCategory => "chart-by-category",
         ChartKind::PerDay => "chart-per-day",
@@ -116,16 +127,16 @@ fn open(out: &mut String, chart: &Chart, palette: &Palette, height: u32) -> fmt:
     let (id, title) = (Esc(&chart.id), Esc(&chart.title));
     write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="chart {kind}" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{title}</title>"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="chart {kind}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{title}</title>"#
     )?;
     if palette.background != "none" {
         write!(
             out,
-            r#"<rect class="background" x="0" y="0" width="{WIDTH}" height="{height}" fill="{}"/>"#,
+            r#"<rect class="background" x="0" y="0" width="{width}" height="{height}" fill="{}"/>"#,
             Esc(palette.background)
         )?;
     }
-    let title = fit(chart.title.trim(), WIDTH - 2 * PAD, TITLE_SIZE);
+    let title = fit(chart.title.trim(), width - 2 * PAD, TITLE_SIZE);
     let font = Font::semibold(TITLE_SIZE, palette.text);
     text(out, "title", (PAD, TITLE_Y), Anchor::Start, font, &title)
 }
@@ -135,7 +146,7 @@ fn open(out: &mut String, chart: &Chart, palette: &Palette, height: u32) -> fmt:
 fn by_category(out: &mut String, plot: &Plot<'_>) -> fmt::Result {
     let labels = cut_labels(plot.bars, LABEL_UNITS);
     let bar_x = PAD + widest(&labels, CAT_FONT) + LABEL_GAP;
-    let span = WIDTH - PAD - bar_x;
+    let span = plot.width - PAD - bar_x;
     let rows = plot.bars.iter().zip(&labels).zip(plot.values).enumerate();
     for (i, ((bar, label), &value)) in rows {
         let mut width = scale(value, plot.max, span);
@@ -181,8 +192,8 @@ fn by_category(out: &mut String, plot: &Plot<'_>) -> fmt::Result {
 /// One column per day in a fixed-height plot, a scale hint naming the largest day, and
 /// labels under some days.
 fn per_day(out: &mut String, plot: &Plot<'_>) -> fmt::Result {
-    let columns = Columns::new(plot.bars.len());
-    let (muted, right) = (Esc(plot.palette.muted), WIDTH - PAD);
+    let columns = Columns::new(plot.bars.len(), plot.width);
+    let (muted, right) = (Esc(plot.palette.muted), plot.width - PAD);
     if let Some(top) = plot.bars.get(plot.top) {
         let hint = format!("{SCALE_PREFIX}{}", top.shown);
         let font = Font::regular(AXIS_FONT, plot.palette.muted);
@@ -211,8 +222,8 @@ struct Columns {
 }
 
 impl Columns {
-    fn new(days: usize) -> Self {
-        let plot_w = WIDTH - 2 * PAD;
+    fn new(days: usize, width: u32) -> Self {
+        let plot_w = width - 2 * PAD;
         let n = count(days).max(1);
         let slot = (plot_w / n).max(1);
         Columns {

@@ -127,9 +127,12 @@ pub async fn register(
     {
         Registration::Created(start) => {
             let mut cookies = vec![web.session_cookie(&start)];
-            cookies.push(web.flash_cookie(&auth::Flash::info(
-                "Welcome! Your wallet is ready. We emailed you a link to confirm your address.",
-            )));
+            let welcome = if web.bot.emails_on() {
+                "Welcome! Your wallet is ready. We emailed you a link to confirm your address."
+            } else {
+                "Welcome! Your wallet is ready: type your first expense below."
+            };
+            cookies.push(web.flash_cookie(&auth::Flash::info(welcome)));
             Ok(redirect_with("/dashboard", &cookies))
         }
         Registration::EmailTaken => again(

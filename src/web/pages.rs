@@ -34,6 +34,10 @@ const PER_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 2_000;
 /// The latest entries on the dashboard.
 const LATEST: u32 = 8;
+/// The widths of charts drawn for a desktop column and for phones, in SVG units (about CSS
+/// pixels where they are shown).
+const WIDE_CHART: u32 = 500;
+const NARROW_CHART: u32 = 340;
 
 /// Today in the visitor's time zone.
 fn today(visit: &WebVisit) -> NaiveDate {
@@ -103,7 +107,7 @@ pub async fn dashboard(State(web): Shared, headers: HeaderMap) -> Result<Respons
         .find(|(c, _)| *c == currency)
         .map_or(Decimal::ZERO, |(_, a)| *a);
     let balance = income_here - summary.spent_in(currency, None);
-    let mut charts: Vec<String> = Vec::new();
+    let mut charts: Vec<(String, String)> = Vec::new();
     let mut spent_currencies: Vec<Currency> = spent.iter().map(|(c, _)| *c).collect();
     if spent_currencies.is_empty() {
         spent_currencies.push(currency);
@@ -130,23 +134,22 @@ pub async fn dashboard(State(web): Shared, headers: HeaderMap) -> Result<Respons
             bars,
             empty_text: "Nothing spent this month yet".to_owned(),
         };
-        charts.push(chart.to_svg(&Palette::LIGHT));
+        charts.push(both_widths(&chart));
     }
-    let day_chart = Chart {
+    let day_chart = both_widths(&Chart {
         id: "chart-days".to_owned(),
         title: format!("Per day, last 30 days ({currency})"),
         kind: ChartKind::PerDay,
         bars: days
             .iter()
             .map(|(d, a)| Bar {
-                label: views::day_label(*d),
+                label: d.format("%-d %b").to_string(),
                 value: *a,
                 shown: format!("{} {}", format_amount(*a, currency), currency),
             })
             .collect(),
         empty_text: "Nothing spent in the last 30 days".to_owned(),
-    }
-    .to_svg(&Palette::LIGHT);
+    });
     let (flash, clear) = web.take_flash(&headers);
     let page = DashboardPage {
         nav: nav(&visit, "dashboard"),
@@ -167,10 +170,26 @@ pub async fn dashboard(State(web): Shared, headers: HeaderMap) -> Result<Respons
         day_chart,
         latest: latest.iter().map(EntryView::of).collect(),
         nonce: auth::random_hex()?,
-        verify_banner: visit.login.is_some() && email.as_ref().is_some_and(|(_, v, _)| !v),
+        // Only when a link was really emailed: with email off there is nothing to check.
+        verify_banner: web.bot.emails_on()
+            && visit.login.is_some()
+            && email.as_ref().is_some_and(|(_, v, _)| !v),
         has_login: visit.login.is_some(),
     };
     Ok(with_flash_cleared(views::page(&page)?, clear))
+}
+
+/// A chart drawn for a desktop column and for a phone (id `<id>-narrow`); the stylesheet
+/// shows one of them, so the text keeps its size instead of shrinking with the drawing.
+fn both_widths(chart: &Chart) -> (String, String) {
+    let narrow = Chart {
+        id: format!("{}-narrow", chart.id),
+        ..chart.clone()
+    };
+    (
+        chart.to_svg_width(&Palette::LIGHT, WIDE_CHART),
+        narrow.to_svg_width(&Palette::LIGHT, NARROW_CHART),
+    )
 }
 
 #[derive(Deserialize, Default)]

@@ -238,9 +238,9 @@ pub struct DashboardPage {
     pub daily_average: String,
     pub expense_count: u64,
     pub limits: Vec<LimitView>,
-    /// Inline SVG, one per currency spent in.
-    pub category_charts: Vec<String>,
-    pub day_chart: String,
+    /// Inline SVG (desktop, phone), one per currency spent in.
+    pub category_charts: Vec<(String, String)>,
+    pub day_chart: (String, String),
     pub latest: Vec<EntryView>,
     pub nonce: String,
     pub verify_banner: bool,
