@@ -25,6 +25,7 @@ use crate::store::{
 
 mod alerts;
 mod edits;
+mod wallet;
 mod web;
 
 pub use alerts::{
@@ -32,10 +33,11 @@ pub use alerts::{
     LinkPurpose,
 };
 pub use edits::Edited;
+pub use wallet::LinkedChat;
 pub use web::{
-    CHAT_LOGIN_TTL, LOGIN_FAILURE_WINDOW, LOGIN_FAILURES_MAX, LinkedChat, LoginCandidate,
-    RESET_LINK_TTL, Registration, VERIFY_LINK_TTL, WEB_SESSION_IDLE, WebLogin, WebSessionStart,
-    WebVisit, login_email,
+    CHAT_LOGIN_TTL, LOGIN_FAILURE_WINDOW, LOGIN_FAILURES_MAX, LoginCandidate, RESET_LINK_TTL,
+    Registration, VERIFY_LINK_TTL, WEB_SESSION_IDLE, WebLogin, WebSessionStart, WebVisit,
+    login_email,
 };
 
 /// How long a link code stays valid.

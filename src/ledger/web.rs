@@ -1,6 +1,6 @@
 //! The web side's use cases: registration, sign-in state (sessions, failed attempts), emailed
-//! links (email verification, password reset) and the chat's one-time sign-in link, the web
-//! identity of an account, the chats an account lists and unlinks, and per-day spending.
+//! links (email verification, password reset), the chat's one-time sign-in link, and the web
+//! identity of an account (`web:<account id>`), through which the web speaks to the bot.
 //!
 //! Secrets (session cookies, link tokens) are 256 random bits from the OS, shown once and
 //! stored only as their SHA-256. Emailed links go to the outbox in the transaction that made
@@ -8,15 +8,12 @@
 //! never hashes or checks passwords (the web adapter does, and hands over the argon2id hash),
 //! never sets a cookie, and never logs a token.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rust_decimal::Decimal;
+use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use super::alerts::{KIND_EMAIL_LINK, clean_email};
 use super::{Ledger, LedgerError, Session};
-use crate::domain::{
-    AccountId, ChatIdentity, Currency, DateRange, Entry, IdentityId, Money, NewEntry, Platform,
-};
+use crate::domain::{AccountId, ChatIdentity, Platform};
 use crate::store::StoreError;
 
 /// A web session ends after this long without a request.
@@ -92,14 +89,6 @@ pub struct LoginCandidate {
     pub account: AccountId,
     /// The argon2id PHC string; `None` when no password was set.
     pub password_hash: Option<String>,
-}
-
-/// A chat identity of an account, as the settings page lists it.
-#[derive(Debug, Clone)]
-pub struct LinkedChat {
-    pub id: IdentityId,
-    pub platform: Platform,
-    pub name: String,
 }
 
 /// An address as used for signing in: checked, trimmed and lower-cased.
@@ -492,105 +481,6 @@ impl Ledger {
             self.store.delete_web_session(&hash(old)).await?;
         }
         Ok(Some(start))
-    }
-
-    /// The chats of the account (its web identity left out), oldest first.
-    pub async fn linked_chats(&self, s: &Session) -> Result<Vec<LinkedChat>, LedgerError> {
-        let rows = self.store.linked_identities(s.account.id).await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                let platform = Platform::parse(&r.platform)?;
-                (platform != Platform::Web).then(|| LinkedChat {
-                    id: IdentityId(r.id),
-                    platform,
-                    name: r.display_name.unwrap_or(r.external_id),
-                })
-            })
-            .collect())
-    }
-
-    /// Unlinks a chat from the account: its next message starts a wallet of its own, and what
-    /// it recorded stays here. `false` when the account has no such chat.
-    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
-    pub async fn unlink_chat(&self, s: &Session, id: IdentityId) -> Result<bool, LedgerError> {
-        if id == s.identity_id {
-            return Ok(false);
-        }
-        Ok(self.store.delete_identity(s.account.id, id).await?)
-    }
-
-    /// Turns alerts by email on again; `false` when the address is not verified (or they were
-    /// on already).
-    pub async fn email_on(&self, s: &Session) -> Result<bool, LedgerError> {
-        Ok(self.store.email_alerts_on(s.account.id).await?)
-    }
-
-    /// Expenses in one currency for each day of a range, days without any as zero.
-    pub async fn daily_spent(
-        &self,
-        s: &Session,
-        currency: Currency,
-        range: DateRange,
-    ) -> Result<Vec<(NaiveDate, Decimal)>, LedgerError> {
-        let rows = self
-            .store
-            .daily_spent(s.account.id, currency, range)
-            .await?;
-        let mut days = Vec::new();
-        let mut day = range.from;
-        while day <= range.to {
-            let minor = rows.iter().find(|(d, _)| *d == day).map_or(0, |(_, m)| *m);
-            days.push((day, Money::from_minor(minor, currency).amount()));
-            match day.succ_opt() {
-                Some(next) => day = next,
-                None => break,
-            }
-        }
-        Ok(days)
-    }
-
-    /// Splits entries into those the account has not recorded yet and how many it has: an
-    /// entry is recorded when one of the same kind, day, amount, currency, category and note
-    /// exists (as often as it exists: two equal coffees in a file and one recorded add one).
-    pub async fn not_yet_recorded(
-        &self,
-        s: &Session,
-        entries: Vec<NewEntry>,
-    ) -> Result<(Vec<NewEntry>, usize), LedgerError> {
-        let (Some(from), Some(to)) = (
-            entries.iter().map(|e| e.occurred_on).min(),
-            entries.iter().map(|e| e.occurred_on).max(),
-        ) else {
-            return Ok((entries, 0));
-        };
-        let filter = crate::store::EntryFilter {
-            range: Some(DateRange::new(from, to)),
-            category: None,
-            kind: None,
-            text: None,
-            limit: u32::MAX,
-        };
-        let mut existing: Vec<Entry> = self.store.entries(s.account.id, &filter).await?;
-        let mut fresh = Vec::with_capacity(entries.len());
-        let mut duplicates = 0;
-        for e in entries {
-            let same = existing.iter().position(|x| {
-                x.kind == e.kind
-                    && x.occurred_on == e.occurred_on
-                    && x.money == e.money
-                    && x.category == e.category
-                    && x.note == e.note
-            });
-            match same {
-                Some(i) => {
-                    existing.swap_remove(i);
-                    duplicates += 1;
-                }
-                None => fresh.push(e),
-            }
-        }
-        Ok((fresh, duplicates))
     }
 
     /// The session of an account's web identity (`web:<account id>`), created on first use.

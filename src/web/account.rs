@@ -81,15 +81,12 @@ pub async fn register_page(State(web): Shared, headers: HeaderMap) -> Result<Res
     auth_page(&web, &headers, blank(AuthForm::Register), StatusCode::OK)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct Credentials {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     next: Option<String>,
 }
 
@@ -208,9 +205,9 @@ pub async fn login(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CsrfOnly {
-    #[serde(default)]
     pub csrf_token: String,
 }
 
@@ -231,9 +228,9 @@ pub async fn logout(
     Ok(redirect_with("/", &[web.clear_session_cookie()]))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct TokenQuery {
-    #[serde(default)]
     token: String,
 }
 
@@ -253,6 +250,17 @@ fn message(
     .into_response())
 }
 
+/// The page of a link that is wrong, expired or used: 400, with where to go instead.
+fn dead_link(
+    title: &str,
+    text: &str,
+    link: (&'static str, &'static str),
+) -> Result<Response, WebError> {
+    let mut response = message(title, text, "link-invalid", link)?;
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(response)
+}
+
 pub async fn verify_email(
     State(web): Shared,
     Query(q): Query<TokenQuery>,
@@ -270,16 +278,11 @@ pub async fn verify_email(
             "verified",
             ("/dashboard", "Open your dashboard"),
         ),
-        None => {
-            let mut r = message(
-                "This link does not work",
-                "It is wrong, expired or already used. Nothing changed. You can get a new one in Settings.",
-                "link-invalid",
-                ("/settings", "Go to settings"),
-            )?;
-            *r.status_mut() = StatusCode::BAD_REQUEST;
-            Ok(r)
-        }
+        None => dead_link(
+            "This link does not work",
+            "It is wrong, expired or already used. Nothing changed. You can get a new one in Settings.",
+            ("/settings", "Go to settings"),
+        ),
     }
 }
 
@@ -317,27 +320,22 @@ pub async fn reset_page(
         .reset_token_valid(q.token.trim(), Utc::now())
         .await?
     {
-        let mut r = message(
+        return dead_link(
             "This link does not work",
             "It is wrong, expired or already used. Nothing changed. Ask for a new one.",
-            "link-invalid",
             ("/forgot-password", "Email me a new link"),
-        )?;
-        *r.status_mut() = StatusCode::BAD_REQUEST;
-        return Ok(r);
+        );
     }
     let mut page = blank(AuthForm::Reset);
     page.token = q.token.trim().to_owned();
     auth_page(&web, &headers, page, StatusCode::OK)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ResetForm {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     token: String,
-    #[serde(default)]
     password: String,
 }
 
@@ -359,14 +357,11 @@ pub async fn reset(
         .reset_password(form.token.trim(), &hash, Utc::now())
         .await?
     {
-        let mut r = message(
+        return dead_link(
             "This link does not work",
             "It is wrong, expired or already used. Nothing changed. Ask for a new one.",
-            "link-invalid",
             ("/forgot-password", "Email me a new link"),
-        )?;
-        *r.status_mut() = StatusCode::BAD_REQUEST;
-        return Ok(r);
+        );
     }
     let mut page = blank(AuthForm::Login);
     page.next = "/dashboard".to_owned();
@@ -390,15 +385,10 @@ pub async fn chat_login(
         .await?
     {
         Some(start) => Ok(redirect_with("/dashboard", &[web.session_cookie(&start)])),
-        None => {
-            let mut r = message(
-                "This sign-in link does not work",
-                "It is wrong, expired (links last 15 minutes) or already used. Send /web to the bot for a new one.",
-                "link-invalid",
-                ("/login", "Sign in with email"),
-            )?;
-            *r.status_mut() = StatusCode::BAD_REQUEST;
-            Ok(r)
-        }
+        None => dead_link(
+            "This sign-in link does not work",
+            "It is wrong, expired (links last 15 minutes) or already used. Send /web to the bot for a new one.",
+            ("/login", "Sign in with email"),
+        ),
     }
 }

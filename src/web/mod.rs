@@ -11,8 +11,12 @@
 
 mod account;
 mod auth;
-mod data;
-mod pages;
+mod dashboard;
+mod entries;
+mod export;
+mod import;
+mod limits;
+mod settings;
 mod views;
 
 use std::sync::Arc;
@@ -23,8 +27,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
+use chrono::{NaiveDate, Utc};
+
 use crate::bot::Bot;
-use crate::ledger::{Ledger, LedgerError};
+use crate::domain::DateRange;
+use crate::ledger::{Ledger, LedgerError, WebVisit};
+use auth::{Flash, set_cookie};
+use views::Nav;
 
 pub use auth::{CSRF_COOKIE, SESSION_COOKIE};
 
@@ -84,28 +93,34 @@ pub fn routes<S: Clone + Send + Sync + 'static>(web: Arc<Web>) -> Router<S> {
             get(account::reset_page).post(account::reset),
         )
         .route("/login/chat", get(account::chat_login))
-        .route("/dashboard", get(pages::dashboard))
-        .route("/expenses", get(pages::expenses).post(pages::add_text))
-        .route("/expenses/restore", post(pages::restore))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/expenses", get(entries::expenses).post(entries::add_text))
+        .route("/expenses/restore", post(entries::restore))
         .route(
             "/expenses/{id}",
-            get(pages::entry_page).post(pages::edit_entry),
+            get(entries::entry_page).post(entries::edit_entry),
         )
-        .route("/expenses/{id}/delete", post(pages::delete_entry))
-        .route("/limits", get(pages::limits).post(pages::set_limit))
-        .route("/limits/{id}/delete", post(pages::delete_limit))
-        .route("/settings", get(pages::settings).post(pages::save_settings))
-        .route("/settings/link-code", post(pages::link_code))
-        .route("/settings/login", post(pages::add_login))
+        .route("/expenses/{id}/delete", post(entries::delete_entry))
+        .route("/limits", get(limits::limits).post(limits::set_limit))
+        .route("/limits/{id}/delete", post(limits::delete_limit))
+        .route(
+            "/settings",
+            get(settings::settings).post(settings::save_settings),
+        )
+        .route("/settings/link-code", post(settings::link_code))
+        .route("/settings/login", post(settings::add_login))
         .route(
             "/settings/resend-verification",
-            post(pages::resend_verification),
+            post(settings::resend_verification),
         )
-        .route("/settings/identities/{id}/unlink", post(pages::unlink))
-        .route("/export.csv", get(data::export))
-        .route("/import", get(data::import_page).post(data::import_upload))
-        .route("/import/preview", post(data::import_preview))
-        .route("/import/confirm", post(data::import_confirm))
+        .route("/settings/identities/{id}/unlink", post(settings::unlink))
+        .route("/export.csv", get(export::export))
+        .route(
+            "/import",
+            get(import::import_page).post(import::import_upload),
+        )
+        .route("/import/preview", post(import::import_preview))
+        .route("/import/confirm", post(import::import_confirm))
         .route("/static/style.css", get(style))
         .route("/static/app.js", get(script))
         .layer(upload_limit)
@@ -231,6 +246,64 @@ impl IntoResponse for WebError {
         };
         (status, views::render(&page)).into_response()
     }
+}
+
+/// A form that carries nothing but its CSRF token.
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// Today in the visitor's time zone.
+pub(crate) fn today(visit: &WebVisit) -> NaiveDate {
+    Utc::now()
+        .with_timezone(&visit.session.account.timezone)
+        .date_naive()
+}
+
+pub(crate) fn nav(visit: &WebVisit, active: &'static str) -> Option<Nav> {
+    Some(Nav {
+        email: visit
+            .login
+            .as_ref()
+            .map(|l| l.email.clone())
+            .unwrap_or_default(),
+        csrf: visit.csrf.clone(),
+        active,
+    })
+}
+
+/// A page with the `Set-Cookie` that consumed its flash message.
+pub(crate) fn with_flash_cleared(
+    html: axum::response::Html<String>,
+    clear: Option<String>,
+) -> Response {
+    let mut response = html.into_response();
+    if let Some((k, v)) = clear.as_deref().and_then(set_cookie) {
+        response.headers_mut().append(k, v);
+    }
+    response
+}
+
+/// 303 to `to`, carrying a flash message.
+pub(crate) fn back(web: &Web, to: &str, flash: &Flash) -> Response {
+    let mut response = axum::response::Redirect::to(to).into_response();
+    if let Some((k, v)) = set_cookie(&web.flash_cookie(flash)) {
+        response.headers_mut().append(k, v);
+    }
+    response
+}
+
+/// The days from `from` to `to`, either open-ended (up to the dates every engine stores);
+/// `None` when neither is given.
+pub(crate) fn span(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Option<DateRange> {
+    if from.is_none() && to.is_none() {
+        return None;
+    }
+    let first = NaiveDate::from_ymd_opt(1000, 1, 1).unwrap_or(NaiveDate::MIN);
+    let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
+    Some(DateRange::new(from.unwrap_or(first), to.unwrap_or(last)))
 }
 
 /// A rendered page, or a failure of rendering (a defect: logged, answered 500).

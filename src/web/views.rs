@@ -336,7 +336,7 @@ pub struct ImportPage {
     pub csv: String,
     pub standard: bool,
     pub columns: Vec<ColumnChoice>,
-    pub mapping: super::data::Mapping,
+    pub mapping: super::import::Mapping,
     pub rows: Vec<ImportRowView>,
     pub more_rows: usize,
     pub duplicates: usize,

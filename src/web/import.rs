@@ -1,14 +1,14 @@
-//! The data to take away and bring in: `/export.csv` writes the entries in CONTRACT.md's CSV
-//! (`date,kind,amount,currency,category,note`), and `/import` reads that format or a bank or
-//! Splitwise style export through a column mapping, shows a preview, and adds the new rows in
-//! one transaction on confirmation: all of them or, when any row is bad, none.
+//! `/import`: reads Spendbot's own CSV, or a bank or Splitwise style export through a column
+//! mapping, shows a preview (new rows, rows already recorded, bad rows with their line), and
+//! adds the new rows in one transaction on confirmation: all of them or, when any row is bad,
+//! none. Confirming twice adds them once.
 
 use std::str::FromStr;
 use std::sync::Arc;
 
 use axum::Form;
-use axum::extract::{Multipart, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{Multipart, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -16,100 +16,21 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::auth::{Flash, random_hex};
-use super::views::{self, ColumnChoice, FlashView, ImportPage, ImportRowView, Nav};
-use super::{UPLOAD_MAX_BYTES, Web, WebError};
+use super::export::HEADER;
+use super::views::{self, ColumnChoice, FlashView, ImportPage, ImportRowView};
+use super::{UPLOAD_MAX_BYTES, Web, WebError, back, nav};
 use crate::bot::EventKey;
 use crate::domain::{
-    Category, Currency, DEFAULT_CATEGORIES, DateRange, EntryKind, Money, NewEntry, Note,
-    format_amount,
+    Category, Currency, DEFAULT_CATEGORIES, EntryKind, Money, NewEntry, Note, format_amount,
 };
-use crate::ledger::{EntryQuery, LedgerError, Source, WebVisit};
+use crate::ledger::{LedgerError, Source, WebVisit};
 
 type Shared = State<Arc<Web>>;
 
-/// The header of Spendbot's own CSV.
-const HEADER: [&str; 6] = ["date", "kind", "amount", "currency", "category", "note"];
 /// Rows shown in the preview; the rest are counted.
 const PREVIEW_ROWS: usize = 50;
 /// The most rows one import adds.
 const MAX_ROWS: usize = 50_000;
-
-#[derive(Deserialize)]
-pub struct ExportQuery {
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-}
-
-pub async fn export(
-    State(web): Shared,
-    headers: HeaderMap,
-    Query(q): Query<ExportQuery>,
-) -> Result<Response, WebError> {
-    let visit = web.visitor(&headers, "/export.csv").await?;
-    let date = |t: &str| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok();
-    let range = match (date(&q.from), date(&q.to)) {
-        (None, None) => None,
-        (from, to) => Some(DateRange::new(
-            from.unwrap_or(
-                NaiveDate::MIN.max(NaiveDate::from_ymd_opt(1000, 1, 1).unwrap_or(NaiveDate::MIN)),
-            ),
-            to.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)),
-        )),
-    };
-    let mut entries = web
-        .ledger
-        .entries(
-            &visit.session,
-            &EntryQuery {
-                range,
-                limit: u32::MAX,
-                ..EntryQuery::default()
-            },
-        )
-        .await?;
-    // Oldest first, as a ledger reads.
-    entries.reverse();
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| WebError::Internal(format!("csv: {e}"));
-    out.write_record(HEADER).map_err(io)?;
-    for e in &entries {
-        let currency = e.money.currency();
-        let digits = usize::try_from(currency.minor_digits()).unwrap_or(2);
-        out.write_record([
-            e.occurred_on.format("%Y-%m-%d").to_string(),
-            e.kind.as_str().to_owned(),
-            format!("{:.*}", digits, e.money.amount()),
-            currency.code().to_owned(),
-            e.category.as_str().to_owned(),
-            e.note
-                .as_ref()
-                .map(|n| n.as_str().to_owned())
-                .unwrap_or_default(),
-        ])
-        .map_err(io)?;
-    }
-    let body = out
-        .into_inner()
-        .map_err(|e| WebError::Internal(format!("csv: {e}")))?;
-    let name = match range {
-        Some(r) => format!("spendbot-{}-to-{}.csv", r.from, r.to),
-        None => "spendbot.csv".to_owned(),
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
-}
 
 /// Which column holds what, for files that are not Spendbot's own CSV.
 #[derive(Debug, Clone)]
@@ -417,23 +338,11 @@ fn loose_amount(text: &str) -> Option<Decimal> {
     Some(if negative { -value } else { value })
 }
 
-fn nav(visit: &WebVisit) -> Option<Nav> {
-    Some(Nav {
-        email: visit
-            .login
-            .as_ref()
-            .map(|l| l.email.clone())
-            .unwrap_or_default(),
-        csrf: visit.csrf.clone(),
-        active: "expenses",
-    })
-}
-
 pub async fn import_page(State(web): Shared, headers: HeaderMap) -> Result<Response, WebError> {
     let visit = web.visitor(&headers, "/import").await?;
     let (flash, clear) = web.take_flash(&headers);
     let page = ImportPage {
-        nav: nav(&visit),
+        nav: nav(&visit, "expenses"),
         flash: flash.map(FlashView::from),
         csv: String::new(),
         standard: true,
@@ -494,7 +403,7 @@ async fn preview(
         }
     }
     let page = ImportPage {
-        nav: nav(visit),
+        nav: nav(visit, "expenses"),
         flash: None,
         csv: text,
         standard: reading.standard,
@@ -665,14 +574,6 @@ pub async fn import_confirm(
         )),
         Err(e) => Err(e.into()),
     }
-}
-
-fn back(web: &Web, to: &str, flash: &Flash) -> Response {
-    let mut response = axum::response::Redirect::to(to).into_response();
-    if let Some((k, v)) = super::auth::set_cookie(&web.flash_cookie(flash)) {
-        response.headers_mut().append(k, v);
-    }
-    response
 }
 
 #[cfg(test)]
