@@ -14,7 +14,7 @@ WORKDIR /app
 #    or the migrations change. cargo reads a manifest only when every target it names exists,
 #    so each one ([lib], [[bin]], [[test]], [[bench]], [[example]]) gets an empty stand-in,
 #    listed from Cargo.toml itself: a new bench or test needs no change here.
-COPY Cargo.toml Cargo.lock build.rs ./
+COPY Cargo.toml Cargo.lock build.rs askama.toml ./
 COPY intents ./intents
 COPY migrations ./migrations
 RUN mkdir -p src \

@@ -319,6 +319,10 @@ fn the_image_build_copies_every_file_the_crate_embeds() {
         .map(str::to_owned)
         .into();
     let root = root();
+    // askama reads its template folders from askama.toml at compile time.
+    if root.join("askama.toml").exists() {
+        needed.insert("askama.toml".to_owned());
+    }
     let mut stack = vec![root.join("src")];
     while let Some(dir) = stack.pop() {
         let entries = std::fs::read_dir(&dir)
