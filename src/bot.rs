@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::domain::EventKey;
 use crate::domain::{
     Category, ChatIdentity, Currency, DEFAULT_CATEGORIES, DateRange, Entry, EntryId, EntryKind,
-    LimitStatus, Money, MoneyError, NewEntry, NewLimit, Note, format_amount,
+    LimitStatus, Money, MoneyError, NewEntry, NewLimit, Note, Platform, format_amount,
 };
 use crate::intent::{Catalogue, DeleteTarget, Intent, Item, LimitDraft, ParseContext, Query};
 use crate::ledger::{
@@ -597,6 +597,11 @@ impl Bot {
 
     async fn act(&self, turn: &Turn<'_>, intent: Intent) -> Result<Reply, LedgerError> {
         let lang = turn.lang.as_str();
+        if turn.incoming.identity.platform() == Platform::Web && about_identity(&intent) {
+            // The web's identity is the account's own sign-in: linking it elsewhere would take
+            // the account with it, so these live in the web's settings, not its typing box.
+            return Ok(Reply::text(self.t(lang, "web_use_settings", &[])));
+        }
         match intent {
             Intent::AddExpense { items, date } => {
                 self.add(turn, &items, date, EntryKind::Expense).await
@@ -1259,6 +1264,20 @@ impl Bot {
         }
         text
     }
+}
+
+/// Whether the intent is about who the person is (linking, email, sign-in links) rather than
+/// their wallet.
+fn about_identity(intent: &Intent) -> bool {
+    matches!(
+        intent,
+        Intent::Link { .. }
+            | Intent::Start { payload: Some(_) }
+            | Intent::Email(_)
+            | Intent::EmailOff
+            | Intent::Verify(_)
+            | Intent::Web
+    )
 }
 
 /// Whether a message is only an amount (`4.50`, `4.50 dollars`), the answer to "how much?".

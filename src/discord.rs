@@ -16,7 +16,8 @@ use serenity::all::{
     ButtonStyle, Command, CommandDataOptionValue, CommandInteraction, CommandOptionType,
     ComponentInteraction, CreateActionRow, CreateAutocompleteResponse, CreateButton, CreateCommand,
     CreateCommandOption, CreateInteractionResponse, CreateInteractionResponseMessage,
-    CreateMessage, EditInteractionResponse, GuildId, Interaction, Member, User, UserId,
+    CreateMessage, EditInteractionResponse, GuildId, Interaction, InteractionResponseFlags, Member,
+    User, UserId,
 };
 use serenity::http::{Http, HttpBuilder};
 use serenity::interactions_endpoint::Verifier;
@@ -502,6 +503,9 @@ fn message(reply: &Reply, ephemeral: bool) -> CreateInteractionResponse {
         CreateInteractionResponseMessage::new()
             .content(content(&reply.text))
             .components(components(&reply.buttons))
+            // No embeds: unfurling fetches the link, which would use up a one-time sign-in
+            // link (`/web`) before the person opens it.
+            .flags(InteractionResponseFlags::SUPPRESS_EMBEDS)
             .ephemeral(ephemeral),
     )
 }

@@ -428,10 +428,13 @@ impl Telegram {
             let html = teloxide::utils::html::escape(&part);
             let mut attempt = 0;
             loop {
+                // No previews: a preview fetches the link, which would use up a one-time
+                // sign-in link (`/web`) before the person opens it.
                 let mut request = self
                     .api
                     .send_message(chat, html.clone())
-                    .parse_mode(ParseMode::Html);
+                    .parse_mode(ParseMode::Html)
+                    .link_preview_options(no_preview());
                 if i + 1 == count && !reply.buttons.is_empty() {
                     request = request.reply_markup(keyboard(reply));
                 }
@@ -563,6 +566,17 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Link previews off.
+fn no_preview() -> teloxide::types::LinkPreviewOptions {
+    teloxide::types::LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
 }
 
 #[cfg(test)]

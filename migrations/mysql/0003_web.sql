@@ -3,7 +3,8 @@
 
 CREATE TABLE web_logins (
     account_id     BIGINT NOT NULL PRIMARY KEY,
-    email          VARCHAR(254) NOT NULL,
+    -- Binary collation: the unicode one would find `anna@muller.de` for `anna@müller.de`.
+    email          VARCHAR(254) COLLATE utf8mb4_bin NOT NULL,
     -- An argon2id PHC string; NULL for an account signed in by a chat link that set none yet.
     password_hash  VARCHAR(255) NULL,
     created_at     DATETIME(6) NOT NULL,
@@ -27,7 +28,7 @@ CREATE TABLE web_tokens (
     token_hash  CHAR(64) NOT NULL PRIMARY KEY,
     account_id  BIGINT NOT NULL,
     purpose     VARCHAR(16) NOT NULL,
-    email       VARCHAR(254) NULL,
+    email       VARCHAR(254) COLLATE utf8mb4_bin NULL,
     created_at  DATETIME(6) NOT NULL,
     expires_at  DATETIME(6) NOT NULL,
     used_at     DATETIME(6) NULL,
@@ -38,7 +39,7 @@ CREATE TABLE web_tokens (
 
 CREATE TABLE login_failures (
     id         BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    email      VARCHAR(254) NOT NULL,
+    email      VARCHAR(254) COLLATE utf8mb4_bin NOT NULL,
     failed_at  DATETIME(6) NOT NULL,
     KEY login_failures_by_email (email, failed_at)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;

@@ -158,6 +158,7 @@ impl Ledger {
                 kind: Some(EntryKind::Expense),
                 text: None,
                 limit: n,
+                offset: 0,
             };
             self.store.entries(account, &filter).await?
         };
@@ -191,12 +192,6 @@ impl Ledger {
             return Err(LedgerError::TooMany);
         }
         tx.upsert_email_address(account, &email).await?;
-        // One address per account: the web signs in with the address alerts go to, unless
-        // another account signs in with it already.
-        let lower = email.to_lowercase();
-        if tx.login_of(account).await?.is_some() && tx.login_by_email(&lower).await?.is_none() {
-            tx.set_login_email(account, &lower).await?;
-        }
         tx.insert_email_code(account, &email, &code, now, now + EMAIL_CODE_TTL)
             .await?;
         let payload = serde_json::json!({ "email": email, "code": code }).to_string();
@@ -226,6 +221,13 @@ impl Ledger {
         };
         tx.mark_email_code_used(row.id, now).await?;
         tx.verify_email_address(account, &row.email, now).await?;
+        // One address per account: once proven, the web signs in with it too (unless another
+        // account signs in with it already). Never before it is proven, or anyone with the
+        // chat could point the sign-in at their own mailbox.
+        let lower = row.email.to_lowercase();
+        if tx.login_of(account).await?.is_some() && tx.login_by_email(&lower).await?.is_none() {
+            tx.set_login_email(account, &lower).await?;
+        }
         tx.commit().await?;
         Ok(row.email)
     }

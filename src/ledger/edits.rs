@@ -143,9 +143,6 @@ impl Ledger {
     /// One entry of this account; `Ok(None)` when it has no such entry.
     #[tracing::instrument(skip_all, fields(account = %s.account.id, entry = %id))]
     pub async fn entry(&self, s: &Session, id: EntryId) -> Result<Option<Entry>, LedgerError> {
-        let mut tx = self.store.begin_write().await?;
-        let entry = tx.entry(s.account.id, id).await?;
-        tx.rollback().await?;
-        Ok(entry)
+        Ok(self.store.entry(s.account.id, id).await?)
     }
 }

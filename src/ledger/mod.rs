@@ -155,6 +155,8 @@ pub struct EntryQuery {
     pub kind: Option<EntryKind>,
     /// At most this many (0 means 50).
     pub limit: u32,
+    /// Skip this many first (for pages).
+    pub offset: u32,
 }
 
 /// A one-time code that joins another chat identity to an account.
@@ -583,6 +585,7 @@ impl Ledger {
             kind: q.kind,
             text: q.text.as_deref(),
             limit: q.limit,
+            offset: q.offset,
         };
         Ok(self.store.entries(s.account.id, &filter).await?)
     }

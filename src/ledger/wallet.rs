@@ -94,6 +94,7 @@ impl Ledger {
             kind: None,
             text: None,
             limit: u32::MAX,
+            offset: 0,
         };
         let mut existing: Vec<Entry> = self.store.entries(s.account.id, &filter).await?;
         let mut fresh = Vec::with_capacity(entries.len());

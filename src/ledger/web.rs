@@ -26,6 +26,8 @@ pub const VERIFY_LINK_TTL: Duration = Duration::days(2);
 pub const RESET_LINK_TTL: Duration = Duration::hours(1);
 /// How long the chat's sign-in link works.
 pub const CHAT_LOGIN_TTL: Duration = Duration::minutes(15);
+/// Emailed links of one purpose an account can be sent in any hour.
+pub const LINKS_PER_HOUR: i64 = 5;
 /// Failed sign-ins for one address within [`LOGIN_FAILURE_WINDOW`] before the next wait.
 pub const LOGIN_FAILURES_MAX: i64 = 10;
 pub const LOGIN_FAILURE_WINDOW: Duration = Duration::minutes(15);
@@ -281,9 +283,18 @@ impl Ledger {
         ))
     }
 
-    /// Counts a failed sign-in for the address.
-    pub async fn sign_in_failed(&self, email: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
+    /// Counts a sign-in attempt for the address as failed; [`Ledger::signed_in`] forgets the
+    /// address's failures when the password was right.
+    pub async fn sign_in_attempted(
+        &self,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), LedgerError> {
         let email = email.trim().to_lowercase();
+        // Only the window counts, so older failures of this address go as new ones come.
+        self.store
+            .forget_login_failures_before(&email, now - LOGIN_FAILURE_WINDOW)
+            .await?;
         Ok(self.store.insert_login_failure(&email, now).await?)
     }
 
@@ -384,15 +395,22 @@ impl Ledger {
             return Ok(());
         };
         let account = AccountId(login.account_id);
-        queue_link(
+        // To the address as stored, never as typed.
+        match queue_link(
             &mut tx,
             account,
-            &email,
+            &login.email,
             TokenPurpose::ResetPassword,
             link_prefix,
             now,
         )
-        .await?;
+        .await
+        {
+            Ok(()) => {}
+            // Enough links this hour: the same answer, and no more mail.
+            Err(LedgerError::TooMany) => return Ok(()),
+            Err(e) => return Err(e),
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -428,9 +446,35 @@ impl Ledger {
         let account = AccountId(row.account_id);
         tx.set_password(account, password_hash).await?;
         let ended = tx.delete_web_sessions_of(account).await?;
+        let login = tx.login_of(account).await?;
         tx.commit().await?;
         tracing::info!(account = %account, ended, "password reset; sessions ended");
+        // The new password may be tried at once, whatever the old one's failures were.
+        if let Some(login) = login {
+            self.store.clear_login_failures(&login.email).await?;
+        }
         Ok(true)
+    }
+
+    /// Sets a new password for a signed-in account (whose current password the caller checked)
+    /// and ends every other session of it; the one of `cookie` stays.
+    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
+    pub async fn change_password(
+        &self,
+        s: &Session,
+        password_hash: &str,
+        cookie: &str,
+    ) -> Result<(), LedgerError> {
+        let account = s.account.id;
+        let mut tx = self.store.begin_write().await?;
+        if !tx.set_password(account, password_hash).await? {
+            tx.rollback().await?;
+            return Err(LedgerError::NotFound);
+        }
+        let ended = tx.delete_other_web_sessions(account, &hash(cookie)).await?;
+        tx.commit().await?;
+        tracing::info!(account = %account, ended, "password changed; other sessions ended");
+        Ok(())
     }
 
     /// A one-time token for the chat's sign-in link, valid for [`CHAT_LOGIN_TTL`].
@@ -538,7 +582,9 @@ fn web_identity(account: AccountId) -> Result<ChatIdentity, LedgerError> {
         .map_err(|e| LedgerError::Other(Box::new(e)))
 }
 
-/// Makes a token of `purpose` for `email` and queues the email carrying its link.
+/// Makes a token of `purpose` for `email` and queues the email carrying its link; at most
+/// [`LINKS_PER_HOUR`] of one purpose per account in any hour, beyond that
+/// [`LedgerError::TooMany`] (so nobody can flood an inbox through the forms).
 async fn queue_link(
     tx: &mut crate::store::Tx,
     account: AccountId,
@@ -547,6 +593,14 @@ async fn queue_link(
     link_prefix: &str,
     now: DateTime<Utc>,
 ) -> Result<(), LedgerError> {
+    // Two requests at once (two replicas) count each other's links.
+    tx.lock_account(account).await?;
+    let recent = tx
+        .count_web_tokens_since(account, purpose.as_str(), now - Duration::hours(1))
+        .await?;
+    if recent >= LINKS_PER_HOUR {
+        return Err(LedgerError::TooMany);
+    }
     let token = secret()?;
     let ttl = match purpose {
         TokenPurpose::VerifyEmail => VERIFY_LINK_TTL,

@@ -222,6 +222,7 @@ pub struct EntryFilter<'a> {
     /// Substring of note or category, any case.
     pub text: Option<&'a str>,
     pub limit: u32,
+    pub offset: u32,
 }
 
 /// A conversation state waiting for an answer.
@@ -654,6 +655,18 @@ impl Store {
         read!(self, account(id.0))
             .ok_or(StoreError::NotFound)?
             .into_account()
+    }
+
+    /// One entry of the account; `None` when the account has no such entry.
+    #[tracing::instrument(skip_all, level = "debug", fields(account = %account))]
+    pub async fn entry(
+        &self,
+        account: AccountId,
+        id: EntryId,
+    ) -> Result<Option<Entry>, StoreError> {
+        read!(self, entry(account.0, id.0))
+            .map(EntryRow::into_entry)
+            .transpose()
     }
 
     /// Entries newest first (day, then id), filtered.

@@ -239,7 +239,7 @@ pub async fn entries(
            AND (? IS NULL OR kind = ?) \
            AND (? IS NULL OR lower(coalesce(note, '')) LIKE ? ESCAPE '!' \
                 OR lower(category) LIKE ? ESCAPE '!') \
-         ORDER BY occurred_on DESC, id DESC LIMIT ?"
+         ORDER BY occurred_on DESC, id DESC LIMIT ? OFFSET ?"
     ))
     .bind(account_id)
     .bind(q.from)
@@ -252,6 +252,7 @@ pub async fn entries(
     .bind(q.pattern.as_deref())
     .bind(q.pattern.as_deref())
     .bind(q.limit)
+    .bind(q.offset)
     .fetch_all(c)
     .await
 }

@@ -226,7 +226,7 @@ pub async fn entries(
            AND ($4::TEXT IS NULL OR category = $4) \
            AND ($5::TEXT IS NULL OR kind = $5) \
            AND ($6::TEXT IS NULL OR note ILIKE $6 ESCAPE '!' OR category ILIKE $6 ESCAPE '!') \
-         ORDER BY occurred_on DESC, id DESC LIMIT $7"
+         ORDER BY occurred_on DESC, id DESC LIMIT $7 OFFSET $8"
     ))
     .bind(account_id)
     .bind(q.from)
@@ -235,6 +235,7 @@ pub async fn entries(
     .bind(q.kind)
     .bind(q.pattern.as_deref())
     .bind(q.limit)
+    .bind(q.offset)
     .fetch_all(c)
     .await
 }

@@ -186,6 +186,7 @@ pub struct EntryQueryParams<'a> {
     /// A lower-case `LIKE` pattern with `!` as the escape character.
     pub pattern: Option<String>,
     pub limit: i64,
+    pub offset: i64,
 }
 
 impl<'a> EntryQueryParams<'a> {
@@ -200,6 +201,7 @@ impl<'a> EntryQueryParams<'a> {
             pattern: text.map(|t| format!("%{}%", super::like_escape(&t.to_lowercase()))),
             // Exports and imports read whole periods; a list asks for a page.
             limit: i64::from(if filter.limit == 0 { 50 } else { filter.limit }),
+            offset: i64::from(filter.offset),
         }
     }
 }

@@ -228,7 +228,7 @@ pub async fn entries(
            AND (?5 IS NULL OR kind = ?5) \
            AND (?6 IS NULL OR lower(coalesce(note, '')) LIKE ?6 ESCAPE '!' \
                 OR lower(category) LIKE ?6 ESCAPE '!') \
-         ORDER BY occurred_on DESC, id DESC LIMIT ?7"
+         ORDER BY occurred_on DESC, id DESC LIMIT ?7 OFFSET ?8"
     ))
     .bind(account_id)
     .bind(q.from)
@@ -237,6 +237,7 @@ pub async fn entries(
     .bind(q.kind)
     .bind(q.pattern.as_deref())
     .bind(q.limit)
+    .bind(q.offset)
     .fetch_all(c)
     .await
 }

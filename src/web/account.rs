@@ -18,10 +18,15 @@ use crate::ledger::Registration;
 
 type Shared = State<Arc<Web>>;
 
-/// Where a sign-in may lead: a path of this site, never another site.
+/// Where a sign-in may lead: a path of this site, never another site. Only plain path and
+/// query characters pass; a tab or a backslash could turn `/\tevil.com` into `//evil.com` in
+/// a browser's reading of `Location`.
 fn safe_next(next: Option<&str>) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/_-.?=&%~+".contains(c);
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && n.chars().all(plain) => {
+            n.to_owned()
+        }
         _ => "/dashboard".to_owned(),
     }
 }
@@ -123,6 +128,10 @@ pub async fn register(
         .await?
     {
         Registration::Created(start) => {
+            // A session this browser had (another account's) ends with the new one.
+            if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+                web.ledger.sign_out(old).await?;
+            }
             let mut cookies = vec![web.session_cookie(&start)];
             let welcome = if web.bot.emails_on() {
                 "Welcome! Your wallet is ready. We emailed you a link to confirm your address."
@@ -181,6 +190,9 @@ pub async fn login(
         }
         return Ok(response);
     }
+    // Counted as failed before the password is checked, and forgotten if it was right: so
+    // attempts sent all at once cannot slip past the limit while their hashes compute.
+    web.ledger.sign_in_attempted(&form.email, now).await?;
     let candidate = web.ledger.sign_in_candidate(&form.email).await?;
     let stored = candidate.as_ref().and_then(|c| c.password_hash.clone());
     let good = auth::password_matches(form.password.clone(), stored).await?;
@@ -198,7 +210,6 @@ pub async fn login(
             Ok(redirect_with(&next, &[web.session_cookie(&start)]))
         }
         None => {
-            web.ledger.sign_in_failed(&form.email, now).await?;
             page.error = Some("Wrong email or password.".to_owned());
             auth_page(&web, &headers, page, StatusCode::OK)
         }
@@ -219,7 +230,7 @@ pub async fn logout(
     let Some(visit) = web.maybe_visitor(&headers).await? else {
         return Ok(redirect_with("/", &[web.clear_session_cookie()]));
     };
-    if form.csrf_token != visit.csrf {
+    if !auth::same(&form.csrf_token, &visit.csrf) {
         return Err(WebError::Csrf);
     }
     if let Some(c) = cookie(&headers, SESSION_COOKIE) {
@@ -287,7 +298,17 @@ pub async fn verify_email(
 }
 
 pub async fn forgot_page(State(web): Shared, headers: HeaderMap) -> Result<Response, WebError> {
-    auth_page(&web, &headers, blank(AuthForm::Forgot), StatusCode::OK)
+    let mut page = blank(AuthForm::Forgot);
+    if !web.bot.emails_on() {
+        page.info = Some(no_email_reset().to_owned());
+    }
+    auth_page(&web, &headers, page, StatusCode::OK)
+}
+
+/// What a reset means on a Spendbot that sends no email.
+fn no_email_reset() -> &'static str {
+    "This Spendbot sends no email (its operator has not set up SendGrid), so it cannot send a \
+     reset link. If you use Spendbot in a chat, send /web there: its link signs you in."
 }
 
 pub async fn forgot(
@@ -302,11 +323,13 @@ pub async fn forgot(
         .await?;
     let mut page = blank(AuthForm::Forgot);
     page.email = form.email.trim().to_owned();
-    page.info = Some(
+    page.info = Some(if web.bot.emails_on() {
         "If an account uses this email, a link to choose a new password is on its way. It works \
          once, within an hour."
-            .to_owned(),
-    );
+            .to_owned()
+    } else {
+        no_email_reset().to_owned()
+    });
     auth_page(&web, &headers, page, StatusCode::OK)
 }
 
@@ -365,7 +388,10 @@ pub async fn reset(
     }
     let mut page = blank(AuthForm::Login);
     page.next = "/dashboard".to_owned();
-    page.info = Some("Your password is changed, and every other session is signed out. Sign in with the new one.".to_owned());
+    page.info = Some(
+        "Your password is changed, and every session is signed out. Sign in with the new one."
+            .to_owned(),
+    );
     let mut response = auth_page(&web, &headers, page, StatusCode::OK)?;
     if let Some((k, v)) = set_cookie(&web.clear_session_cookie()) {
         response.headers_mut().append(k, v);
@@ -390,5 +416,26 @@ pub async fn chat_login(
             "It is wrong, expired (links last 15 minutes) or already used. Send /web to the bot for a new one.",
             ("/login", "Sign in with email"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_never_leads_off_the_site() {
+        assert_eq!(safe_next(Some("/limits?x=1")), "/limits?x=1");
+        for evil in [
+            "//evil.com",
+            "/\tevil.com",
+            "/\t/evil.com",
+            "https://evil.com",
+            "/\\evil.com",
+            "/ /x",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/dashboard", "{evil:?}");
+        }
+        assert_eq!(safe_next(None), "/dashboard");
     }
 }

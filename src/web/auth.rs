@@ -18,10 +18,12 @@ const FLASH_COOKIE: &str = "spendbot_flash";
 pub const PASSWORD_MIN_CHARS: usize = 10;
 /// The longest password hashed (argon2 takes any length; this bounds the work).
 const PASSWORD_MAX_CHARS: usize = 1024;
-/// zxcvbn's score (0–4) a password needs: "safely unguessable" starts at 3.
-const PASSWORD_MIN_SCORE: u8 = 3;
-/// Session cookies live as long as an idle session may.
-const SESSION_MAX_AGE_SECS: i64 = 30 * 24 * 3600;
+/// zxcvbn's score (0–4) a password needs: 0 and 1 are common or easily guessed ones
+/// ("password123", "qwertyuiop", the email itself); 2 and up resist online guessing.
+const PASSWORD_MIN_SCORE: u8 = 2;
+/// Session cookies live as long as browsers allow (400 days); the session itself ends after
+/// 30 idle days on the server, whatever the cookie says.
+const SESSION_MAX_AGE_SECS: i64 = 400 * 24 * 3600;
 
 /// A cookie's value from the request's `Cookie` headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -176,7 +178,7 @@ pub struct UndoEntry {
 }
 
 /// Equal strings, compared without an early exit.
-fn same(a: &str, b: &str) -> bool {
+pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::auth::{self, Flash, UndoEntry};
 use super::views::{self, EntryPage, EntryView, ExpensesPage, FlashView};
-use super::{CsrfForm, Web, WebError, back, nav, span, today, with_flash_cleared};
+use super::{CsrfForm, Web, WebError, back, nav, span, storable, today, with_flash_cleared};
 use crate::bot::{EventKey, Incoming, IncomingKind, ReplyStatus};
 use crate::domain::{
     Category, ChatIdentity, Currency, DateRange, Entry, EntryId, EntryKind, Money, MoneyError,
@@ -26,8 +26,8 @@ type Shared = State<Arc<Web>>;
 
 /// Entries on one page of `/expenses`.
 const PER_PAGE: u32 = 50;
-/// The last page a visitor can ask for.
-const MAX_PAGE: u32 = 2_000;
+/// The last page a visitor can ask for (a million entries back).
+const MAX_PAGE: u32 = 20_000;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -48,8 +48,10 @@ fn filter_range(web: &Web, visit: &WebVisit, f: &Filter) -> Result<Option<DateRa
             return Ok(None);
         }
         NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .filter(|d| storable(*d))
             .map(Some)
-            .map_err(|_| format!("The {which} date should look like 2026-11-24."))
+            .ok_or_else(|| format!("The {which} date should look like 2026-11-24."))
     };
     let (from, to) = (date(&f.from, "from")?, date(&f.to, "to")?);
     if let Some(range) = span(from, to) {
@@ -118,16 +120,16 @@ pub async fn expenses(
                     category: category.clone(),
                     text,
                     kind: None,
-                    limit: page * PER_PAGE + 1,
+                    // One more than a page tells whether an older page exists.
+                    limit: PER_PAGE + 1,
+                    offset: (page - 1) * PER_PAGE,
                 },
             )
             .await?
     };
-    let skip = usize::try_from((page - 1) * PER_PAGE).unwrap_or(usize::MAX);
-    let more = entries.len() > skip + PER_PAGE as usize;
+    let more = entries.len() > PER_PAGE as usize;
     let shown: Vec<EntryView> = entries
         .iter()
-        .skip(skip)
         .take(PER_PAGE as usize)
         .map(EntryView::of)
         .collect();
@@ -268,7 +270,9 @@ pub(super) fn entry_from_form(
         })?
     };
     let occurred_on = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| "The date should look like 2026-11-24.".to_owned())?;
+        .ok()
+        .filter(|d| storable(*d))
+        .ok_or_else(|| "The date should look like 2026-11-24.".to_owned())?;
     Ok(NewEntry {
         kind,
         money,

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use super::auth::{Flash, random_hex};
 use super::export::HEADER;
 use super::views::{self, ColumnChoice, FlashView, ImportPage, ImportRowView};
-use super::{UPLOAD_MAX_BYTES, Web, WebError, back, nav};
+use super::{UPLOAD_MAX_BYTES, Web, WebError, back, nav, storable};
 use crate::bot::EventKey;
 use crate::domain::{
     Category, Currency, DEFAULT_CATEGORIES, EntryKind, Money, NewEntry, Note, format_amount,
@@ -202,7 +202,9 @@ fn standard_row(r: &csv::StringRecord) -> Result<NewEntry, String> {
         return Err(format!("it has {} fields, not 6", r.len()));
     }
     let date = NaiveDate::parse_from_str(field(r, 0), "%Y-%m-%d")
-        .map_err(|_| format!("the date \"{}\" is not YYYY-MM-DD", field(r, 0)))?;
+        .ok()
+        .filter(|d| storable(*d))
+        .ok_or_else(|| format!("the date \"{}\" is not YYYY-MM-DD", field(r, 0)))?;
     let kind = EntryKind::parse(field(r, 1))
         .ok_or_else(|| format!("the kind \"{}\" is neither expense nor income", field(r, 1)))?;
     let currency = Currency::parse(&field(r, 3).to_uppercase())
@@ -302,7 +304,7 @@ fn guess_date_format(text: &str, column: usize) -> String {
 fn loose_date(text: &str, format: &str) -> Option<NaiveDate> {
     let text = text.split([' ', 'T']).next()?.trim();
     if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Some(d);
+        return storable(d).then_some(d);
     }
     let parts: Vec<&str> = text.split(['/', '.', '-']).collect();
     let [a, b, c] = parts.as_slice() else {
@@ -317,7 +319,7 @@ fn loose_date(text: &str, format: &str) -> Option<NaiveDate> {
     if year < 100 {
         year += 2000;
     }
-    NaiveDate::from_ymd_opt(year, m.parse().ok()?, d.parse().ok()?)
+    NaiveDate::from_ymd_opt(year, m.parse().ok()?, d.parse().ok()?).filter(|d| storable(*d))
 }
 
 /// `1,234.50`, `1.234,50`, `-12.00`, `(12.00)`, `$ 12`, `12,5` as a decimal.
@@ -467,7 +469,7 @@ pub async fn import_upload(
             _ => {}
         }
     }
-    if csrf != visit.csrf {
+    if !super::auth::same(&csrf, &visit.csrf) {
         return Err(WebError::Csrf);
     }
     let Some(bytes) = file.filter(|b| !b.is_empty()) else {
@@ -539,17 +541,29 @@ pub async fn import_confirm(
             &Flash::info("Nothing new to add: every row is recorded already."),
         ));
     }
-    // The file's digest keys the import, so confirming twice adds the rows once.
-    let digest: String = Sha256::digest(form.csv.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
+    // The preview's one-time value keys the import: confirming the same preview twice adds
+    // the rows once, while a new preview of the same file (after deleting its rows, or with
+    // another mapping) is a new import. Without one, the rows themselves are the key.
+    let nonce: String = form
+        .nonce
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(64)
         .collect();
+    let key = if nonce.is_empty() {
+        let rows: String = fresh.iter().map(|e| format!("{e:?}\n")).collect();
+        Sha256::digest(rows.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    } else {
+        nonce
+    };
     let account = visit.session.account.id;
     let source = Source {
-        event: Some(EventKey(format!("web-import:{account}:{digest}"))),
+        event: Some(EventKey(format!("web-import:{account}:{key}"))),
         message: None,
     };
-    let _ = form.nonce;
     let today = Utc::now()
         .with_timezone(&visit.session.account.timezone)
         .date_naive();
@@ -601,6 +615,12 @@ mod tests {
         assert_eq!(loose_date("24.11.26", "dmy"), d(2026, 11, 24));
         assert_eq!(loose_date("2026-11-24T10:00:00", "dmy"), d(2026, 11, 24));
         assert_eq!(loose_date("31/02/2026", "dmy"), None);
+        assert_eq!(
+            loose_date("0500-01-01", "dmy"),
+            None,
+            "years every engine stores"
+        );
+        assert_eq!(loose_date("01/01/10000", "dmy"), None);
     }
 
     #[test]

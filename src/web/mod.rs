@@ -109,6 +109,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(web: Arc<Web>) -> Router<S> {
         )
         .route("/settings/link-code", post(settings::link_code))
         .route("/settings/login", post(settings::add_login))
+        .route("/settings/password", post(settings::change_password))
         .route(
             "/settings/resend-verification",
             post(settings::resend_verification),
@@ -218,7 +219,7 @@ impl IntoResponse for WebError {
             WebError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Not found",
-                "There is no such page here, or it belongs to someone else.".to_owned(),
+                "Nothing here: no such page or entry (it may have been deleted).".to_owned(),
             ),
             WebError::BadRequest(why) => (StatusCode::BAD_REQUEST, "That did not work", why),
             WebError::Unavailable => (
@@ -293,6 +294,12 @@ pub(crate) fn back(web: &Web, to: &str, flash: &Flash) -> Response {
         response.headers_mut().append(k, v);
     }
     response
+}
+
+/// Whether every engine can store the day (years 1000 to 9999).
+pub(crate) fn storable(day: NaiveDate) -> bool {
+    use chrono::Datelike;
+    (1000..=9999).contains(&day.year())
 }
 
 /// The days from `from` to `to`, either open-ended (up to the dates every engine stores);

@@ -15,7 +15,7 @@ use super::auth::{self, Flash};
 use super::views::{self, ChatView, FlashView, SettingsPage};
 use super::{CsrfForm, Web, WebError, back, nav, with_flash_cleared};
 use crate::domain::{Currency, IdentityId, Platform};
-use crate::ledger::LINK_CODE_TTL;
+use crate::ledger::{LINK_CODE_TTL, LedgerError};
 
 type Shared = State<Arc<Web>>;
 
@@ -41,6 +41,7 @@ pub async fn settings(State(web): Shared, headers: HeaderMap) -> Result<Response
         language: s.account.language.clone(),
         languages: web.bot.languages(),
         email: email.as_ref().map(|(e, _, _)| e.clone()),
+        login_email: visit.login.as_ref().map(|l| l.email.clone()),
         verified: email.as_ref().is_some_and(|(_, v, _)| *v),
         alerts_on: email.as_ref().is_some_and(|(_, _, on)| *on),
         email_available: web.bot.emails_on(),
@@ -196,6 +197,51 @@ pub async fn add_login(
     Ok(back(&web, "/settings#account", &flash))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    csrf_token: String,
+    current_password: String,
+    password: String,
+}
+
+/// A new password, given the current one; every other session ends.
+pub async fn change_password(
+    State(web): Shared,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    let visit = web.poster(&headers, &form.csrf_token, "/settings").await?;
+    let Some(login) = visit.login.as_ref() else {
+        return Err(WebError::NotFound);
+    };
+    let stored = web
+        .ledger
+        .sign_in_candidate(&login.email)
+        .await?
+        .and_then(|c| c.password_hash);
+    if !auth::password_matches(form.current_password.clone(), stored).await? {
+        return Ok(back(
+            &web,
+            "/settings#account",
+            &Flash::error("Your current password is not right, so nothing changed."),
+        ));
+    }
+    if let Some(problem) = auth::password_problem(&form.password, &login.email) {
+        return Ok(back(&web, "/settings#account", &Flash::error(problem)));
+    }
+    let hash = auth::hash_password(form.password.clone()).await?;
+    let cookie = super::auth::cookie(&headers, super::SESSION_COOKIE).unwrap_or_default();
+    web.ledger
+        .change_password(&visit.session, &hash, cookie)
+        .await?;
+    Ok(back(
+        &web,
+        "/settings#account",
+        &Flash::info("Password changed. Every other session is signed out."),
+    ))
+}
+
 pub async fn resend_verification(
     State(web): Shared,
     headers: HeaderMap,
@@ -206,11 +252,15 @@ pub async fn resend_verification(
     let sent = web
         .ledger
         .resend_verification(&visit.session, &prefix, Utc::now())
-        .await?;
-    let flash = if sent {
-        Flash::info("A new confirmation link is on its way.")
-    } else {
-        Flash::info("Your address is confirmed already.")
+        .await;
+    let flash = match sent {
+        Ok(true) => Flash::info("A new confirmation link is on its way."),
+        Ok(false) => Flash::info("There is no address waiting to be confirmed."),
+        Err(LedgerError::TooMany) => Flash::error(
+            "You asked for several links in the last hour. Check your inbox (and spam folder), \
+             or try again later.",
+        ),
+        Err(e) => return Err(e.into()),
     };
     Ok(back(&web, "/settings#account", &flash))
 }

@@ -297,7 +297,11 @@ pub struct SettingsPage {
     pub timezone: String,
     pub language: String,
     pub languages: Vec<(String, String)>,
+    /// Where alerts go (the address `/email` or sign-up set).
     pub email: Option<String>,
+    /// The address this account signs in with; the same once the alert address is proven.
+    pub login_email: Option<String>,
+    /// Whether the alert address is proven.
     pub verified: bool,
     pub alerts_on: bool,
     pub email_available: bool,

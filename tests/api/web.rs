@@ -325,7 +325,7 @@ async fn signing_up_signs_in_and_the_emailed_link_verifies_the_address(db: Strin
     let replayed = ana.get(&link).await;
     assert_eq!(replayed.status, StatusCode::BAD_REQUEST, "single use");
     let settings = ana.get("/settings").await;
-    assert!(settings.body.contains("confirmed"), "{}", settings.body);
+    assert!(settings.body.contains("tag ok\">confirmed"), "{}", settings.body);
     assert!(!ana.get("/dashboard").await.body.contains("verify-banner"));
 
     let forged = ana.get("/verify-email?token=0000").await;
@@ -525,6 +525,90 @@ async fn a_password_reset_link_works_once_and_ends_every_session(db: String) {
         )
         .await;
     assert_eq!(new.status, StatusCode::SEE_OTHER);
+
+    // Nobody can flood the inbox: at most five reset links an hour, the same answer always.
+    for _ in 0..6 {
+        let asked = guest
+            .submit(
+                "/forgot-password",
+                "/forgot-password",
+                &[("email", "ana@example.com")],
+            )
+            .await;
+        assert!(asked.body.contains("If an account uses this email"));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let resets = mail
+        .mails()
+        .iter()
+        .filter(|m| {
+            m.content("text/plain")
+                .is_some_and(|t| t.contains("/reset-password?token="))
+        })
+        .count();
+    assert_eq!(resets, 5, "five links in the hour, the first one included");
+
+    // Signed in, the password changes with the current one, and other sessions end.
+    let mut laptop = Client::new(&app);
+    laptop
+        .submit(
+            "/login",
+            "/login",
+            &[("email", "ana@example.com"), ("password", new_password)],
+        )
+        .await;
+    let mut phone = Client::new(&app);
+    phone
+        .submit(
+            "/login",
+            "/login",
+            &[("email", "ana@example.com"), ("password", new_password)],
+        )
+        .await;
+    let wrong = laptop
+        .submit(
+            "/settings",
+            "/settings/password",
+            &[
+                ("current_password", "not it at all"),
+                ("password", "river piano lantern 8"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::SEE_OTHER);
+    assert!(laptop.get("/settings").await.body.contains("not right"));
+    let changed = laptop
+        .submit(
+            "/settings",
+            "/settings/password",
+            &[
+                ("current_password", new_password),
+                ("password", "river piano lantern 8"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        laptop.get("/dashboard").await.status,
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert_eq!(
+        phone.get("/dashboard").await.status,
+        StatusCode::SEE_OTHER,
+        "others end"
+    );
+    let again = Client::new(&app)
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", "ana@example.com"),
+                ("password", "river piano lantern 8"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
 }
 
 async fn typed_edited_and_deleted_entries_stay_in_their_own_wallet(db: String) {
@@ -933,10 +1017,44 @@ async fn imports_preview_add_new_rows_once_and_refuse_bad_files(db: String) {
         "{csv}"
     );
 
+    // Fifty to a page, newest first.
+    let mut many = String::from("date,kind,amount,currency,category,note\n");
+    for day in 1..=28 {
+        for n in 1..=2 {
+            many.push_str(&format!(
+                "2026-10-{day:02},expense,{n}.00,USD,food,snack {day}-{n}\n"
+            ));
+        }
+    }
+    let preview = upload(&mut ana, many.clone().into_bytes()).await;
+    let pairs = [
+        ("csrf_token", preview.csrf()),
+        ("csv", many.clone()),
+        ("nonce", field_value(&preview.body, "nonce")),
+    ];
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ana.post("/import/confirm", &pairs).await;
+    let first = ana.get("/expenses").await;
+    assert_eq!(entry_ids(&first.body).len(), 50);
+    assert!(first.body.contains("rel=\"next\""));
+    let second = ana.get("/expenses?page=2").await;
+    assert_eq!(
+        entry_ids(&second.body).len(),
+        5 + 56 - 50,
+        "{}",
+        second.body
+    );
+    assert!(!second.body.contains("rel=\"next\""));
+    let mut all = entry_ids(&first.body);
+    all.extend(entry_ids(&second.body));
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 61, "no entry on two pages");
+
     let huge = vec![b'a'; 5 * 1024 * 1024 + 10];
     let too_big = upload(&mut ana, huge).await;
     assert!(too_big.status.is_client_error(), "{}", too_big.status);
-    assert_eq!(ana.get("/export.csv").await.body.lines().count(), 6);
+    assert_eq!(ana.get("/export.csv").await.body.lines().count(), 62);
 }
 
 fn html_unescape(text: &str) -> String {
@@ -966,8 +1084,15 @@ async fn say(telegram: &FakeTelegram, update_id: i64, text: &str) -> String {
 async fn chats_link_to_the_web_account_and_web_links_sign_chats_in(db: String) {
     let telegram = FakeTelegram::start(TG_TOKEN).await;
     let url = telegram.url();
+    let mail = FakeSendGrid::start().await;
+    let mail_url = mail.url();
     let app = spawn_app_at(
-        &[("TELEGRAM_BOT_TOKEN", TG_TOKEN), ("TELEGRAM_API_URL", &url)],
+        &[
+            ("TELEGRAM_BOT_TOKEN", TG_TOKEN),
+            ("TELEGRAM_API_URL", &url),
+            ("SENDGRID_API_KEY", API_KEY),
+            ("SENDGRID_API_URL", &mail_url),
+        ],
         Some(&db),
     )
     .await;
@@ -1000,6 +1125,62 @@ async fn chats_link_to_the_web_account_and_web_links_sign_chats_in(db: String) {
         dashboard.body
     );
     assert!(web.get("/settings").await.body.contains("Telegram"));
+
+    // The web's typing box does not link or change the sign-in: that is Settings' job.
+    let page = web.type_text(&format!("/link {code}")).await;
+    assert!(page.body.contains("Settings"), "{}", page.body);
+    let page = web.type_text("/email eve@example.com").await;
+    assert!(page.body.contains("Settings"), "{}", page.body);
+    assert!(
+        web.get("/settings").await.body.contains("Telegram"),
+        "still linked"
+    );
+
+    // A chat's /email moves the sign-in only once the new address is proven.
+    let asked = say(&telegram, 10, "/email ana.new@example.com").await;
+    assert!(asked.contains("ana.new@example.com"), "{asked}");
+    let settings = web.get("/settings").await;
+    assert!(
+        settings.body.contains("<strong>ana@example.com</strong>"),
+        "{}",
+        settings.body
+    );
+    let arrived = mail
+        .wait_for(WAIT, |f| {
+            f.mails()
+                .iter()
+                .any(|m| m.to().iter().any(|t| t == "ana.new@example.com"))
+        })
+        .await;
+    assert!(arrived, "a code to the new address: {:?}", mail.mails());
+    let code_mail = mail
+        .mails()
+        .into_iter()
+        .find(|m| m.to().iter().any(|t| t == "ana.new@example.com"))
+        .expect("the code mail");
+    let text = code_mail
+        .content("text/plain")
+        .expect("a text part")
+        .to_owned();
+    let digits: String = text
+        .split_whitespace()
+        .find(|w| {
+            w.trim_end_matches('.').len() == 6
+                && w.trim_end_matches('.').chars().all(|c| c.is_ascii_digit())
+        })
+        .expect("a six-digit code")
+        .trim_end_matches('.')
+        .to_owned();
+    let verified = say(&telegram, 11, &format!("/verify {digits}")).await;
+    assert!(!verified.is_empty());
+    let settings = web.get("/settings").await;
+    assert!(
+        settings
+            .body
+            .contains("<strong>ana.new@example.com</strong>"),
+        "{}",
+        settings.body
+    );
 
     let reply = say(&telegram, 3, "/web").await;
     let at = reply.find("http").expect("a link in the reply");

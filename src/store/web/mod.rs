@@ -77,6 +77,16 @@ impl Store {
         Ok(read!(self, failures_since(email, since)))
     }
 
+    /// Forgets the address's failed sign-ins at or before `before` (they no longer count).
+    pub async fn forget_login_failures_before(
+        &self,
+        email: &str,
+        before: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        write!(self, forget_failures_before(email, before));
+        Ok(())
+    }
+
     pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
         write!(self, clear_failures(email));
         Ok(())
@@ -171,6 +181,16 @@ impl Tx {
         Ok(())
     }
 
+    /// How many tokens of `purpose` the account was given after `since`.
+    pub async fn count_web_tokens_since(
+        &mut self,
+        account: AccountId,
+        purpose: &str,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        Ok(in_tx!(self, count_tokens_since(account.0, purpose, since)))
+    }
+
     /// Uses an unused, unexpired token of `purpose` and returns it; `None` (and nothing
     /// changes) when there is no such token. Two concurrent uses: one gets it.
     pub async fn use_web_token(
@@ -194,6 +214,15 @@ impl Tx {
     ) -> Result<(), StoreError> {
         in_tx!(self, insert_session(id_hash, account.0, csrf_token, now));
         Ok(())
+    }
+
+    /// Ends every web session of the account but `keep`; returns how many it ended.
+    pub async fn delete_other_web_sessions(
+        &mut self,
+        account: AccountId,
+        keep: &str,
+    ) -> Result<u64, StoreError> {
+        Ok(in_tx!(self, delete_other_sessions(account.0, keep)))
     }
 
     /// Ends every web session of the account; returns how many there were.

@@ -30,14 +30,14 @@ pub async fn insert_login(
 }
 
 pub async fn login_by_email(c: &mut Conn, email: &str) -> Result<Option<LoginRow>> {
-    sqlx::query_as("SELECT account_id, email, password_hash FROM web_logins WHERE email = ?")
+    sqlx::query_as("SELECT account_id, CAST(email AS CHAR) AS email, password_hash FROM web_logins WHERE email = ?")
         .bind(email)
         .fetch_optional(c)
         .await
 }
 
 pub async fn login_of(c: &mut Conn, account_id: i64) -> Result<Option<LoginRow>> {
-    sqlx::query_as("SELECT account_id, email, password_hash FROM web_logins WHERE account_id = ?")
+    sqlx::query_as("SELECT account_id, CAST(email AS CHAR) AS email, password_hash FROM web_logins WHERE account_id = ?")
         .bind(account_id)
         .fetch_optional(c)
         .await
@@ -116,6 +116,15 @@ pub async fn delete_sessions_of(c: &mut Conn, account_id: i64) -> Result<u64> {
     Ok(done.rows_affected())
 }
 
+pub async fn delete_other_sessions(c: &mut Conn, account_id: i64, keep: &str) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM web_sessions WHERE account_id = ? AND id_hash <> ?")
+        .bind(account_id)
+        .bind(keep)
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn insert_token(
     c: &mut Conn,
     token_hash: &str,
@@ -142,11 +151,28 @@ pub async fn insert_token(
 
 pub async fn token(c: &mut Conn, token_hash: &str) -> Result<Option<WebTokenRow>> {
     sqlx::query_as(
-        "SELECT account_id, purpose, email, expires_at, used_at FROM web_tokens \
+        "SELECT account_id, purpose, CAST(email AS CHAR) AS email, expires_at, used_at \
+         FROM web_tokens \
          WHERE token_hash = ?",
     )
     .bind(token_hash)
     .fetch_optional(c)
+    .await
+}
+
+pub async fn count_tokens_since(
+    c: &mut Conn,
+    account_id: i64,
+    purpose: &str,
+    since: DateTime<Utc>,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM web_tokens WHERE account_id = ? AND purpose = ? AND created_at > ?",
+    )
+    .bind(account_id)
+    .bind(purpose)
+    .bind(since)
+    .fetch_one(c)
     .await
 }
 
@@ -188,6 +214,19 @@ pub async fn failures_since(c: &mut Conn, email: &str, since: DateTime<Utc>) -> 
     .bind(since)
     .fetch_one(c)
     .await
+}
+
+pub async fn forget_failures_before(
+    c: &mut Conn,
+    email: &str,
+    before: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE email = ? AND failed_at <= ?")
+        .bind(email)
+        .bind(before)
+        .execute(c)
+        .await
+        .map(drop)
 }
 
 pub async fn clear_failures(c: &mut Conn, email: &str) -> Result<()> {

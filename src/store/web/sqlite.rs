@@ -115,6 +115,15 @@ pub async fn delete_sessions_of(c: &mut Conn, account_id: i64) -> Result<u64> {
     Ok(done.rows_affected())
 }
 
+pub async fn delete_other_sessions(c: &mut Conn, account_id: i64, keep: &str) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM web_sessions WHERE account_id = ?1 AND id_hash <> ?2")
+        .bind(account_id)
+        .bind(keep)
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn insert_token(
     c: &mut Conn,
     token_hash: &str,
@@ -146,6 +155,22 @@ pub async fn token(c: &mut Conn, token_hash: &str) -> Result<Option<WebTokenRow>
     )
     .bind(token_hash)
     .fetch_optional(c)
+    .await
+}
+
+pub async fn count_tokens_since(
+    c: &mut Conn,
+    account_id: i64,
+    purpose: &str,
+    since: DateTime<Utc>,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM web_tokens WHERE account_id = ?1 AND purpose = ?2 AND created_at > ?3",
+    )
+    .bind(account_id)
+    .bind(purpose)
+    .bind(since)
+    .fetch_one(c)
     .await
 }
 
@@ -186,6 +211,19 @@ pub async fn failures_since(c: &mut Conn, email: &str, since: DateTime<Utc>) -> 
     .bind(since)
     .fetch_one(c)
     .await
+}
+
+pub async fn forget_failures_before(
+    c: &mut Conn,
+    email: &str,
+    before: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE email = ?1 AND failed_at <= ?2")
+        .bind(email)
+        .bind(before)
+        .execute(c)
+        .await
+        .map(drop)
 }
 
 pub async fn clear_failures(c: &mut Conn, email: &str) -> Result<()> {
