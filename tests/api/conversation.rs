@@ -288,10 +288,10 @@ async fn link_codes_join_two_platforms_to_one_wallet(url: String) {
         .split_whitespace()
         .find(|w| w.len() == 9 && w.ends_with('.'))
         .map(|w| w.trim_end_matches('.').to_owned());
-    let on_web = person(Platform::Web, "alice@example.com");
+    let on_discord = person(Platform::Discord, "555000111");
     let r = say(
         &bot,
-        &on_web,
+        &on_discord,
         &format!("/start link-{}", code.expect("code")),
     )
     .await;
