@@ -325,7 +325,11 @@ async fn signing_up_signs_in_and_the_emailed_link_verifies_the_address(db: Strin
     let replayed = ana.get(&link).await;
     assert_eq!(replayed.status, StatusCode::BAD_REQUEST, "single use");
     let settings = ana.get("/settings").await;
-    assert!(settings.body.contains("tag ok\">confirmed"), "{}", settings.body);
+    assert!(
+        settings.body.contains("tag ok\">confirmed"),
+        "{}",
+        settings.body
+    );
     assert!(!ana.get("/dashboard").await.body.contains("verify-banner"));
 
     let forged = ana.get("/verify-email?token=0000").await;
