@@ -101,14 +101,15 @@ pub fn login_email(email: &str) -> Result<String, LedgerError> {
 impl Ledger {
     /// Creates an account that signs in with `email` and the given password hash, with its
     /// web identity, and signs it in. The address becomes the account's alert address
-    /// (unverified), and a verification link (`link_prefix` + token) goes to the outbox.
+    /// (unverified), and a verification link (`link_prefix` + token) goes to the outbox (none
+    /// when `link_prefix` is `None`: the service sends no email).
     #[tracing::instrument(skip_all)]
     pub async fn register(
         &self,
         email: &str,
         password_hash: &str,
         language: Option<&str>,
-        link_prefix: &str,
+        link_prefix: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Registration, LedgerError> {
         let email = login_email(email)?;
@@ -167,7 +168,7 @@ impl Ledger {
         s: &Session,
         email: &str,
         password_hash: &str,
-        link_prefix: &str,
+        link_prefix: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, LedgerError> {
         let email = login_email(email)?;
@@ -206,14 +207,17 @@ impl Ledger {
     }
 
     /// Emails a new verification link for the account's sign-in address; `false` when it has
-    /// none or it is verified already.
+    /// none, it is verified already, or the service sends no email.
     #[tracing::instrument(skip_all, fields(account = %s.account.id))]
     pub async fn resend_verification(
         &self,
         s: &Session,
-        link_prefix: &str,
+        link_prefix: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, LedgerError> {
+        if link_prefix.is_none() {
+            return Ok(false);
+        }
         let account = s.account.id;
         let verified = self
             .store
@@ -383,7 +387,7 @@ impl Ledger {
     pub async fn request_password_reset(
         &self,
         email: &str,
-        link_prefix: &str,
+        link_prefix: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), LedgerError> {
         let Ok(email) = login_email(email) else {
@@ -582,7 +586,8 @@ fn web_identity(account: AccountId) -> Result<ChatIdentity, LedgerError> {
         .map_err(|e| LedgerError::Other(Box::new(e)))
 }
 
-/// Makes a token of `purpose` for `email` and queues the email carrying its link; at most
+/// Makes a token of `purpose` for `email` and queues the email carrying its link (nothing
+/// when there is no `link_prefix`: the service sends no email); at most
 /// [`LINKS_PER_HOUR`] of one purpose per account in any hour, beyond that
 /// [`LedgerError::TooMany`] (so nobody can flood an inbox through the forms).
 async fn queue_link(
@@ -590,9 +595,12 @@ async fn queue_link(
     account: AccountId,
     email: &str,
     purpose: TokenPurpose,
-    link_prefix: &str,
+    link_prefix: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), LedgerError> {
+    let Some(link_prefix) = link_prefix else {
+        return Ok(());
+    };
     // Two requests at once (two replicas) count each other's links.
     tx.lock_account(account).await?;
     let recent = tx

@@ -121,10 +121,16 @@ pub async fn register(
         .map(str::trim)
         .filter(|l| web.bot.languages().iter().any(|(code, _)| code == l))
         .map(str::to_owned);
-    let prefix = format!("{}/verify-email?token=", web.public_url);
+    let prefix = web.emailed_link("/verify-email");
     match web
         .ledger
-        .register(&email, &hash, language.as_deref(), &prefix, Utc::now())
+        .register(
+            &email,
+            &hash,
+            language.as_deref(),
+            prefix.as_deref(),
+            Utc::now(),
+        )
         .await?
     {
         Registration::Created(start) => {
@@ -317,9 +323,9 @@ pub async fn forgot(
     Form(form): Form<Credentials>,
 ) -> Result<Response, WebError> {
     web.check_signed_out_csrf(&headers, &form.csrf_token)?;
-    let prefix = format!("{}/reset-password?token=", web.public_url);
+    let prefix = web.emailed_link("/reset-password");
     web.ledger
-        .request_password_reset(&form.email, &prefix, Utc::now())
+        .request_password_reset(&form.email, prefix.as_deref(), Utc::now())
         .await?;
     let mut page = blank(AuthForm::Forgot);
     page.email = form.email.trim().to_owned();

@@ -70,6 +70,16 @@ impl Web {
     }
 }
 
+impl Web {
+    /// The start of an emailed link to `path` (`{public url}{path}?token=`), or `None` when
+    /// the service sends no email: then no link is made at all.
+    fn emailed_link(&self, path: &str) -> Option<String> {
+        self.bot
+            .emails_on()
+            .then(|| format!("{}{path}?token=", self.public_url))
+    }
+}
+
 /// Every route of the web side, with its security headers.
 pub fn routes<S: Clone + Send + Sync + 'static>(web: Arc<Web>) -> Router<S> {
     // Room for a 5 MB file in a multipart body, and for the same file carried back (URL

@@ -182,10 +182,10 @@ pub async fn add_login(
         return Ok(back(&web, "/settings#account", &Flash::error(problem)));
     }
     let hash = auth::hash_password(form.password.clone()).await?;
-    let prefix = format!("{}/verify-email?token=", web.public_url);
+    let prefix = web.emailed_link("/verify-email");
     let done = web
         .ledger
-        .add_web_login(&visit.session, &email, &hash, &prefix, Utc::now())
+        .add_web_login(&visit.session, &email, &hash, prefix.as_deref(), Utc::now())
         .await?;
     let flash = if done {
         Flash::info(format!(
@@ -248,10 +248,10 @@ pub async fn resend_verification(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     let visit = web.poster(&headers, &form.csrf_token, "/settings").await?;
-    let prefix = format!("{}/verify-email?token=", web.public_url);
+    let prefix = web.emailed_link("/verify-email");
     let sent = web
         .ledger
-        .resend_verification(&visit.session, &prefix, Utc::now())
+        .resend_verification(&visit.session, prefix.as_deref(), Utc::now())
         .await;
     let flash = match sent {
         Ok(true) => Flash::info("A new confirmation link is on its way."),
