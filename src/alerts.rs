@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::bot::{AlertView, Bot};
+use crate::bot::{AlertMessage, AlertView, Bot};
 use crate::discord::Discord;
 use crate::domain::{ChatIdentity, Platform};
 use crate::ledger::{Alert, AlertKind, Ledger, LinkPurpose, Threshold};
@@ -141,26 +141,40 @@ impl Delivery {
         Ok(count)
     }
 
+    /// Emails a notice (a code or a link) that goes by email only.
+    async fn notice(
+        &self,
+        alert: &Alert,
+        to: &str,
+        message: AlertMessage,
+        alert_id: String,
+        category: &str,
+    ) -> Outcome {
+        if self.mail.is_none() {
+            return Outcome::Failed("email is off: no SendGrid client".into());
+        }
+        let mail = Mail {
+            to: to.to_owned(),
+            subject: message.subject,
+            text: message.text,
+            html: message.html,
+            alert_id,
+            categories: vec![category.to_owned()],
+        };
+        self.email(&mail, alert.attempts)
+            .await
+            .unwrap_or(Outcome::Sent)
+    }
+
     #[tracing::instrument(skip_all, fields(alert = alert.id))]
     async fn deliver(&self, alert: &Alert) -> Outcome {
         let lang = alert.account.language.as_str();
         match &alert.kind {
             AlertKind::EmailCode { email, code } => {
                 let message = self.bot.email_code_message(lang, code);
-                let mail = Mail {
-                    to: email.clone(),
-                    subject: message.subject,
-                    text: message.text,
-                    html: message.html,
-                    alert_id: format!("code-{}", alert.id),
-                    categories: vec!["email-verification".into()],
-                };
-                if self.mail.is_none() {
-                    return Outcome::Failed("email is off: no SendGrid client".into());
-                }
-                self.email(&mail, alert.attempts)
+                let id = format!("code-{}", alert.id);
+                self.notice(alert, email, message, id, "email-verification")
                     .await
-                    .unwrap_or(Outcome::Sent)
             }
             AlertKind::EmailLink {
                 email,
@@ -168,26 +182,12 @@ impl Delivery {
                 purpose,
             } => {
                 let message = self.bot.email_link_message(lang, *purpose, link);
-                let mail = Mail {
-                    to: email.clone(),
-                    subject: message.subject,
-                    text: message.text,
-                    html: message.html,
-                    alert_id: format!("link-{}", alert.id),
-                    categories: vec![
-                        match purpose {
-                            LinkPurpose::VerifyEmail => "email-verification",
-                            LinkPurpose::ResetPassword => "password-reset",
-                        }
-                        .into(),
-                    ],
+                let category = match purpose {
+                    LinkPurpose::VerifyEmail => "email-verification",
+                    LinkPurpose::ResetPassword => "password-reset",
                 };
-                if self.mail.is_none() {
-                    return Outcome::Failed("email is off: no SendGrid client".into());
-                }
-                self.email(&mail, alert.attempts)
-                    .await
-                    .unwrap_or(Outcome::Sent)
+                let id = format!("link-{}", alert.id);
+                self.notice(alert, email, message, id, category).await
             }
             AlertKind::Limit {
                 limit,

@@ -205,13 +205,7 @@ pub async fn add_text(
     let identity = ChatIdentity::new(Platform::Web, &account.0.to_string())
         .map_err(|e| WebError::Internal(e.to_string()))?;
     // The form's one-time value keys the event, so a double submit records once.
-    let nonce: String = form
-        .nonce
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .take(64)
-        .collect();
-    let event = (!nonce.is_empty()).then(|| EventKey(format!("web:{account}:{nonce}")));
+    let event = super::form_nonce(&form.nonce).map(|n| EventKey(format!("web:{account}:{n}")));
     let reply = web
         .bot
         .handle(Incoming {

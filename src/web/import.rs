@@ -544,21 +544,13 @@ pub async fn import_confirm(
     // The preview's one-time value keys the import: confirming the same preview twice adds
     // the rows once, while a new preview of the same file (after deleting its rows, or with
     // another mapping) is a new import. Without one, the rows themselves are the key.
-    let nonce: String = form
-        .nonce
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .take(64)
-        .collect();
-    let key = if nonce.is_empty() {
+    let key = super::form_nonce(&form.nonce).unwrap_or_else(|| {
         let rows: String = fresh.iter().map(|e| format!("{e:?}\n")).collect();
         Sha256::digest(rows.as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
-    } else {
-        nonce
-    };
+    });
     let account = visit.session.account.id;
     let source = Source {
         event: Some(EventKey(format!("web-import:{account}:{key}"))),

@@ -306,6 +306,17 @@ pub(crate) fn back(web: &Web, to: &str, flash: &Flash) -> Response {
     response
 }
 
+/// The hex digits of a form's one-time value (at most 64), or `None` when it has none: what
+/// keys a form's effect, so that submitting it twice has it once.
+pub(crate) fn form_nonce(text: &str) -> Option<String> {
+    let nonce: String = text
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(64)
+        .collect();
+    (!nonce.is_empty()).then_some(nonce)
+}
+
 /// Whether every engine can store the day (years 1000 to 9999).
 pub(crate) fn storable(day: NaiveDate) -> bool {
     use chrono::Datelike;
