@@ -32,6 +32,7 @@ pub(crate) enum Role {
     TimezoneSetting,
     CategoriesQuestion,
     Link,
+    Greeting,
     NumberWord(u32),
     Scale(Decimal),
     Fraction(Decimal),
@@ -170,6 +171,10 @@ pub(crate) struct LanguageFile {
     pub commands: Vec<CommandDef>,
     #[serde(default)]
     pub slash: Vec<SlashDef>,
+    /// Commands of other expense bots, as the words they mean (`thisweek` = "this week"): a
+    /// slash command that is not one of ours is read as its words.
+    #[serde(default)]
+    pub other_commands: HashMap<String, String>,
     #[serde(default)]
     pub replies: HashMap<String, String>,
     #[serde(default)]
@@ -246,6 +251,9 @@ pub(crate) struct Words {
     /// `link my account`, `link ABCD2345`
     #[serde(default)]
     pub link: Vec<String>,
+    /// `hi`, `hello`: a greeting on its own is answered with a welcome.
+    #[serde(default)]
+    pub greeting: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -461,6 +469,7 @@ pub(crate) fn extend(
     put(p, &w.timezone, Role::TimezoneSetting);
     put(p, &w.categories, Role::CategoriesQuestion);
     put(p, &w.link, Role::Link);
+    put(p, &w.greeting, Role::Greeting);
 
     let n = &lang.numbers;
     for (word, value) in &n.words {

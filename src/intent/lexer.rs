@@ -37,7 +37,7 @@ pub(crate) struct Token {
 
 const SYMBOLS: &[char] = &[
     '$', '€', '£', '₹', '¥', '₩', '₽', '₺', '₱', '฿', '₫', '₦', '₪', '₴', '₡', '₲', '₵', '₸', '₼',
-    '₾',
+    '₾', '৳',
 ];
 
 /// Letters that form a currency sign together with a following `$` (`R$`, `US$`).
@@ -255,6 +255,40 @@ fn push(tokens: &mut Vec<Token>, kind: Kind, start: usize, end: usize, norm: Str
     });
 }
 
+/// The zero of each block of decimal digits people type besides ASCII: Arabic-Indic,
+/// Extended Arabic-Indic, Devanagari, Bengali, Gurmukhi, Gujarati, Tamil, Telugu, Kannada,
+/// Malayalam, Thai, Myanmar and full-width.
+const DIGIT_ZEROS: [u32; 13] = [
+    0x0660, 0x06F0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0E50, 0x1040,
+    0xFF10,
+];
+
+/// The text with every decimal digit of another script as its ASCII digit (`৫০০` → `500`,
+/// `５００` → `500`); borrowed when there is none.
+pub(crate) fn ascii_digits(text: &str) -> std::borrow::Cow<'_, str> {
+    let digit = |c: char| {
+        let code = u32::from(c);
+        DIGIT_ZEROS
+            .iter()
+            .find(|zero| (**zero..**zero + 10).contains(&code))
+            .and_then(|zero| char::from_digit(code - zero, 10))
+    };
+    if !text.chars().any(|c| !c.is_ascii() && digit(c).is_some()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c
+                } else {
+                    digit(c).unwrap_or(c)
+                }
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +319,18 @@ mod tests {
             ]
         );
         assert!(toks.iter().any(|t| t.0 == Kind::Symbol && t.1 == "€"));
+    }
+
+    #[test]
+    fn digits_of_other_scripts_become_ascii() {
+        assert_eq!(ascii_digits("দুধ ৬০ টাকা"), "দুধ 60 টাকা");
+        assert_eq!(ascii_digits("५००"), "500");
+        assert_eq!(ascii_digits("٥٠٠"), "500");
+        assert_eq!(ascii_digits("５００円"), "500円");
+        assert!(matches!(
+            ascii_digits("coffee 3.50"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

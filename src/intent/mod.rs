@@ -158,6 +158,8 @@ pub struct Catalogue {
     common: Common,
     /// Command names and aliases of every language → canonical command.
     commands: HashMap<String, &'static str>,
+    /// Other bots' command names of every language → the words they mean.
+    other_commands: HashMap<String, String>,
 }
 
 mod embedded {
@@ -207,6 +209,7 @@ impl Catalogue {
         let mut merged = Lexicon::new();
         let mut langs = Vec::new();
         let mut commands = HashMap::new();
+        let mut other_commands = HashMap::new();
         // English first: it owns the words it shares with later languages in the merged lexicon.
         let mut languages = languages.to_vec();
         languages.sort_by_key(|(name, _)| (!name.starts_with("en."), name.to_string()));
@@ -217,6 +220,9 @@ impl Catalogue {
             merged.phrases.lock_existing();
             catalogue::extend(&mut merged, name, &file, &common_file)?;
             catalogue::build_fuzzy(&mut lexicon);
+            for (name, words) in &file.other_commands {
+                other_commands.insert(lexer::fold(name), words.clone());
+            }
             for def in &file.commands {
                 let canonical = COMMANDS.iter().find(|c| **c == def.name).ok_or_else(|| {
                     CatalogueError::Invalid {
@@ -241,6 +247,7 @@ impl Catalogue {
             merged,
             common: common_lookup,
             commands,
+            other_commands,
         })
     }
 
@@ -300,6 +307,8 @@ impl Catalogue {
             .lang
             .and_then(|l| self.language(l))
             .map_or(&self.merged, |l| &l.lexicon);
+        // Bengali, Devanagari, Arabic-Indic, full-width … digits are digits.
+        let text = lexer::ascii_digits(text);
         let text = text.trim();
         let Some(rest) = text.strip_prefix('/') else {
             return parse::parse(text, lexicon, &self.common, ctx.today, None);
@@ -318,12 +327,22 @@ impl Catalogue {
         let args = args.trim();
         let word = || args.split_whitespace().next().map(str::to_owned);
         let forced = |f| parse::parse(args, lexicon, &self.common, ctx.today, Some(f));
+        // `/report 30`, `/list 7`: a bare count of days after a question command.
+        let last_days = || {
+            args.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=366).contains(n))
+                .map(|n| Query {
+                    range: Some(DateRange::last_days(ctx.today, n)),
+                    category: None,
+                })
+        };
         match self.commands.get(&name).copied() {
             Some("add") => forced(Forced::Expense),
             Some("income") => forced(Forced::Income),
             Some("limit") => forced(Forced::Limit),
-            Some("summary") => forced(Forced::Summary),
-            Some("list") => forced(Forced::List),
+            Some("summary") => last_days().map_or_else(|| forced(Forced::Summary), Intent::Summary),
+            Some("list") => last_days().map_or_else(|| forced(Forced::List), Intent::List),
             Some("undo") => Intent::Undo,
             Some("delete") => match args.trim_start_matches('#').parse::<i64>() {
                 Ok(id) => Intent::Delete(DeleteTarget::Id(id)),
@@ -353,7 +372,16 @@ impl Catalogue {
             },
             Some("verify") => Intent::Verify(word()),
             Some("web") => Intent::Web,
-            _ => Intent::Unknown,
+            // Another bot's command (`/thisweek`, `/addexpense 4.50 tea`, `/ayer`): its words.
+            _ if name.is_empty() => Intent::Unknown,
+            _ => {
+                let words = self
+                    .other_commands
+                    .get(&name)
+                    .map_or(&rest[..name_len], String::as_str);
+                let text = format!("{words} {args}");
+                parse::parse(&text, lexicon, &self.common, ctx.today, None)
+            }
         }
     }
 

@@ -679,6 +679,9 @@ pub(crate) fn parse(
         Some(Forced::Expense) => return expense(&mut toks, &amounts, text, day),
         None => {}
     }
+    if amounts.is_empty() && greeting_only(&toks) {
+        return Intent::Start { payload: None };
+    }
     if let Some(settings) = settings(&toks, text, amounts.is_empty()) {
         return settings;
     }
@@ -720,6 +723,10 @@ pub(crate) fn parse(
         }
         return expense(&mut toks, &amounts, text, day);
     }
+    // `#travel`, `groceries?`: a category's own name (or a hashtag) alone asks what went there.
+    if amounts.is_empty() && content_words == 1 && rank >= 3 && !expense_verb {
+        return query(&toks, false);
+    }
     let multi_day = range.is_some_and(|r| r.from != r.to);
     if range.is_some() && (multi_day || rank == 3) && (!expense_verb || question) {
         return query(&toks, false);
@@ -731,6 +738,18 @@ pub(crate) fn parse(
         return query(&toks, false);
     }
     Intent::Unknown
+}
+
+/// A greeting and nothing else: `hi`, `good morning!`, `hola`.
+fn greeting_only(toks: &[Tok]) -> bool {
+    let mut content = (0..toks.len()).filter(|&i| !toks[i].used && !toks[i].is_filler());
+    let Some(first) = content.next() else {
+        return false;
+    };
+    let Some(len) = toks[first].len_of(Role::Greeting) else {
+        return false;
+    };
+    content.all(|i| i < first + len)
 }
 
 /// The natural-language forms of the settings commands: `set my currency to EUR`, `my time zone

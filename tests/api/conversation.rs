@@ -116,6 +116,12 @@ async fn a_conversation_records_asks_and_answers(url: String) {
         r.text
     );
     let r = say(&bot, &alice, "hello").await;
+    assert!(
+        r.text.contains("I'm Spendbot"),
+        "a greeting is welcomed: {}",
+        r.text
+    );
+    let r = say(&bot, &alice, "lol").await;
     assert!(r.text.contains("didn't get that"), "{}", r.text);
     let r = say(&bot, &alice, "/help").await;
     assert!(
@@ -341,6 +347,8 @@ async fn replies_follow_the_language_of_the_person(url: String) {
     let r = say(&bot, &ana, "gastos de esta semana").await;
     assert!(r.text.contains("gastaste 12.00 USD"), "{}", r.text);
     let r = say(&bot, &ana, "hola").await;
+    assert!(r.text.contains("Soy Spendbot"), "un saludo: {}", r.text);
+    let r = say(&bot, &ana, "jaja").await;
     assert!(r.text.contains("no lo entendí"), "{}", r.text);
 }
 
