@@ -67,7 +67,11 @@ pub(crate) enum Role {
 pub(crate) enum Unit {
     Day,
     Week,
+    /// Two weeks: this one is this week and the one before, the last one the two before.
+    Fortnight,
     Month,
+    /// Calendar quarters: January–March, April–June, July–September, October–December.
+    Quarter,
     Year,
 }
 
@@ -300,6 +304,10 @@ pub(crate) struct Dates {
     pub month: Vec<String>,
     #[serde(default)]
     pub year: Vec<String>,
+    #[serde(default)]
+    pub fortnight: Vec<String>,
+    #[serde(default)]
+    pub quarter: Vec<String>,
     /// Monday first; each day's names and abbreviations.
     #[serde(default)]
     pub weekdays: Vec<Vec<String>>,
@@ -510,6 +518,8 @@ pub(crate) fn extend(
     put(p, &d.week, Role::Unit(Unit::Week));
     put(p, &d.month, Role::Unit(Unit::Month));
     put(p, &d.year, Role::Unit(Unit::Year));
+    put(p, &d.fortnight, Role::Unit(Unit::Fortnight));
+    put(p, &d.quarter, Role::Unit(Unit::Quarter));
     if !d.weekdays.is_empty() && d.weekdays.len() != 7 {
         return Err(invalid(
             file_name,

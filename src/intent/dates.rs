@@ -77,6 +77,9 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
     if t.t.kind != Kind::Word {
         return None;
     }
+    if let Some(m) = quarter_at(toks, i, today) {
+        return Some(m);
+    }
     if let Some(len) = t.len_of(Role::DayBeforeYesterday) {
         return with_last(day(today - chrono::Duration::days(2)), i + len - 1);
     }
@@ -392,9 +395,54 @@ fn ago(today: NaiveDate, n: u32, unit: Unit) -> Option<NaiveDate> {
     match unit {
         Unit::Day => today.checked_sub_days(Days::new(u64::from(n))),
         Unit::Week => today.checked_sub_days(Days::new(u64::from(n) * 7)),
+        Unit::Fortnight => today.checked_sub_days(Days::new(u64::from(n) * 14)),
         Unit::Month => today.checked_sub_months(Months::new(n)),
+        Unit::Quarter => today.checked_sub_months(Months::new(n.checked_mul(3)?)),
         Unit::Year => today.checked_sub_months(Months::new(n.checked_mul(12)?)),
     }
+}
+
+/// This week and the one before.
+pub(crate) fn this_fortnight(today: NaiveDate) -> Option<DateRange> {
+    relative_unit(today, Unit::Fortnight, false)
+}
+
+/// The calendar quarter holding `day`.
+pub(crate) fn quarter_of(day: NaiveDate) -> Option<DateRange> {
+    let first_month = (day.month0() / 3) * 3 + 1;
+    let from = NaiveDate::from_ymd_opt(day.year(), first_month, 1)?;
+    let to = from.checked_add_months(Months::new(3))?.pred_opt()?;
+    Some(DateRange::new(from, to))
+}
+
+/// `Q3` (glued, of this year, or of last year when it has not begun) and `Q3 2025`.
+fn quarter_at(toks: &[Tok], i: usize, today: NaiveDate) -> Option<Match> {
+    let t = &toks[i];
+    let next = toks.get(i + 1)?;
+    if t.t.norm != "q" || next.t.kind != Kind::Number || next.t.start != t.t.end {
+        return None;
+    }
+    let q: u32 = next.t.norm.parse().ok().filter(|q| (1..=4).contains(q))?;
+    let year_tok = toks
+        .get(i + 2)
+        .filter(|y| y.t.kind == Kind::Number && y.t.norm.len() == 4);
+    let (year, last) = match year_tok.and_then(|y| y.t.norm.parse::<i32>().ok()) {
+        Some(y) => (y, i + 2),
+        None => {
+            let this = quarter(today.year(), q)?;
+            if this.from > today {
+                (today.year() - 1, i + 1)
+            } else {
+                (today.year(), i + 1)
+            }
+        }
+    };
+    Some((last, None, Some(quarter(year, q)?)))
+}
+
+/// Quarter `q` (1–4) of `year`.
+pub(crate) fn quarter(year: i32, q: u32) -> Option<DateRange> {
+    quarter_of(NaiveDate::from_ymd_opt(year, q.checked_sub(1)? * 3 + 1, 1)?)
 }
 
 fn last_n(today: NaiveDate, n: u32, unit: Unit) -> Option<DateRange> {
@@ -412,6 +460,17 @@ fn relative_unit(today: NaiveDate, unit: Unit, previous: bool) -> Option<DateRan
         (Unit::Day, true) => DateRange::day(today.pred_opt()?),
         (Unit::Week, false) => DateRange::week_of(today),
         (Unit::Week, true) => DateRange::week_of(today.checked_sub_days(Days::new(7))?),
+        // This fortnight: this week and the one before; the last one: the two weeks before.
+        (Unit::Fortnight, false) => DateRange::new(
+            DateRange::week_of(today.checked_sub_days(Days::new(7))?).from,
+            DateRange::week_of(today).to,
+        ),
+        (Unit::Fortnight, true) => DateRange::new(
+            DateRange::week_of(today.checked_sub_days(Days::new(14))?).from,
+            DateRange::week_of(today.checked_sub_days(Days::new(7))?).to,
+        ),
+        (Unit::Quarter, false) => quarter_of(today)?,
+        (Unit::Quarter, true) => quarter_of(today.checked_sub_months(Months::new(3))?)?,
         (Unit::Month, false) => DateRange::month_of(today),
         (Unit::Month, true) => DateRange::month_of(today.checked_sub_months(Months::new(1))?),
         (Unit::Year, false) => DateRange::year_of(today),

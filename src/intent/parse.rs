@@ -797,7 +797,9 @@ fn unit_range(toks: &[Tok], today: NaiveDate) -> Option<DateRange> {
     Some(match unit {
         Unit::Day => DateRange::day(today),
         Unit::Week => DateRange::week_of(today),
+        Unit::Fortnight => return dates::this_fortnight(today),
         Unit::Month => DateRange::month_of(today),
+        Unit::Quarter => return dates::quarter_of(today),
         Unit::Year => DateRange::year_of(today),
     })
 }
@@ -876,6 +878,8 @@ fn income(toks: &mut [Tok], amounts: &[Amount], text: &str, date: Option<NaiveDa
     let all = 0..toks.len();
     let mut it = item(toks, amounts, text, all);
     it.category = None;
+    // `-1200 paycheck`, `+1200 paycheck`: a ledger's sign; the income word says which way.
+    it.amount = it.amount.map(|a| a.abs());
     Intent::AddIncome { item: it, date }
 }
 
@@ -897,11 +901,13 @@ fn limit(toks: &mut [Tok], amounts: &[Amount]) -> Intent {
             toks.iter()
                 .filter(|t| !t.used)
                 .find_map(Tok::unit)
-                .map(|u| match u {
-                    Unit::Day => LimitPeriod::Daily,
-                    Unit::Week => LimitPeriod::Weekly,
-                    Unit::Month => LimitPeriod::Monthly,
-                    Unit::Year => LimitPeriod::Yearly,
+                .and_then(|u| match u {
+                    Unit::Day => Some(LimitPeriod::Daily),
+                    Unit::Week => Some(LimitPeriod::Weekly),
+                    Unit::Month => Some(LimitPeriod::Monthly),
+                    Unit::Year => Some(LimitPeriod::Yearly),
+                    // No limit runs per fortnight or quarter: the default period then.
+                    Unit::Fortnight | Unit::Quarter => None,
                 })
         })
         .unwrap_or(LimitPeriod::Monthly);

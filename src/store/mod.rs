@@ -71,6 +71,16 @@ impl StoreError {
     fn other(message: impl Into<String>) -> Self {
         Self::Other(message.into().into())
     }
+
+    /// Whether the database gave up this transaction to break a deadlock (or a serialization
+    /// conflict): running it again is safe.
+    fn is_deadlock(&self) -> bool {
+        let Self::Other(e) = self else { return false };
+        let Some(sqlx::Error::Database(db)) = e.downcast_ref::<sqlx::Error>() else {
+            return false;
+        };
+        matches!(db.code().as_deref(), Some("1213" | "40001" | "40P01"))
+    }
 }
 
 impl From<sqlx::migrate::MigrateError> for StoreError {
@@ -775,6 +785,24 @@ impl Store {
     /// and MySQL rows another claimer holds are skipped (`FOR UPDATE SKIP LOCKED`).
     #[tracing::instrument(skip_all, level = "debug", fields(engine = self.engine()))]
     pub async fn claim_alerts(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+        max: u32,
+    ) -> Result<Vec<ClaimedAlert>, StoreError> {
+        // Two claimers can deadlock on InnoDB's index locks (the loser's transaction is rolled
+        // back, nothing claimed); claiming again is safe and usually succeeds at once.
+        let mut attempt = 0;
+        loop {
+            match self.claim_once(worker, now, stale_before, max).await {
+                Err(e) if attempt < 3 && e.is_deadlock() => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    async fn claim_once(
         &self,
         worker: &str,
         now: DateTime<Utc>,
