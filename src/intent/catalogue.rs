@@ -33,6 +33,8 @@ pub(crate) enum Role {
     CategoriesQuestion,
     Link,
     Greeting,
+    Reference,
+    Street,
     NumberWord(u32),
     Scale(Decimal),
     Fraction(Decimal),
@@ -258,6 +260,12 @@ pub(crate) struct Words {
     /// `hi`, `hello`: a greeting on its own is answered with a welcome.
     #[serde(default)]
     pub greeting: Vec<String>,
+    /// `order 88812`, `invoice 2231`, `table 12`: the number after one of these is an id.
+    #[serde(default)]
+    pub reference: Vec<String>,
+    /// `221 Baker Street`: the number before a street name and one of these is an address.
+    #[serde(default)]
+    pub street: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -478,6 +486,8 @@ pub(crate) fn extend(
     put(p, &w.categories, Role::CategoriesQuestion);
     put(p, &w.link, Role::Link);
     put(p, &w.greeting, Role::Greeting);
+    put(p, &w.reference, Role::Reference);
+    put(p, &w.street, Role::Street);
 
     let n = &lang.numbers;
     for (word, value) in &n.words {

@@ -651,6 +651,7 @@ pub(crate) fn parse(
     forced: Option<Forced>,
 ) -> Intent {
     let mut toks = annotate(lexer::lex(text), lex, common, text);
+    mark_ids(&mut toks);
     let mentions = dates::scan(&mut toks, lex, today);
     let day = mentions.iter().find_map(|m| m.day);
     let range = mentions.iter().find_map(|m| m.range);
@@ -738,6 +739,34 @@ pub(crate) fn parse(
         return query(&toks, false);
     }
     Intent::Unknown
+}
+
+/// Numbers that are names, not money: an id after an order or invoice word (`order 88812`,
+/// `invoice #2231`), an id glued to letters (`INV2231`, three digits or more), and a house number
+/// before a street (`221 Baker Street`).
+fn mark_ids(toks: &mut [Tok]) {
+    for i in 0..toks.len() {
+        if toks[i].used || toks[i].t.kind != Kind::Number || !toks[i].t.suffix.is_empty() {
+            continue;
+        }
+        let digits = toks[i].t.norm.bytes().filter(u8::is_ascii_digit).count();
+        let whole = !toks[i].t.norm.contains(['.', ',']);
+        let prev = i.checked_sub(1).map(|p| &toks[p]);
+        // `order #88812`: the hash between the word and the number belongs to the id.
+        let before_hash = i
+            .checked_sub(2)
+            .filter(|_| prev.is_some_and(|p| p.t.norm == "#"))
+            .map(|p| &toks[p]);
+        let after_reference = prev.or(before_hash).is_some_and(|p| p.has(Role::Reference));
+        let glued = prev.is_some_and(|p| {
+            p.t.kind == Kind::Word && p.t.end == toks[i].t.start && p.roles.is_empty()
+        }) && digits >= 3;
+        let street = toks.get(i + 2).is_some_and(|s| s.has(Role::Street))
+            && toks.get(i + 1).is_some_and(|w| w.t.kind == Kind::Word);
+        if whole && (after_reference || glued || street) {
+            toks[i].used = true;
+        }
+    }
 }
 
 /// A greeting and nothing else: `hi`, `good morning!`, `hola`.
