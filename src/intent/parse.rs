@@ -655,7 +655,8 @@ pub(crate) fn parse(
     let mentions = dates::scan(&mut toks, lex, today);
     let day = mentions.iter().find_map(|m| m.day);
     let range = mentions.iter().find_map(|m| m.range);
-    let amounts = find_amounts(&mut toks, lex);
+    let mut amounts = find_amounts(&mut toks, lex);
+    let clock_times = drop_clock_times(&toks, &mut amounts);
     let content_words = toks.iter().filter(|t| !t.used && !t.is_filler()).count();
 
     let summary = any(&toks, Role::Summary);
@@ -718,6 +719,10 @@ pub(crate) fn parse(
     // `I have 2 cats`, `I love pizza`: talk about oneself without spending is chit-chat.
     let first_word = toks.iter().find(|t| !t.is_filler() || t.has(Role::Pronoun));
     let chit_chat = first_word.is_some_and(|t| t.has(Role::Pronoun)) && !expense_verb;
+    // `call me at 5`, `see you at 8`: a time in talk, with nothing bought.
+    if clock_times && category.is_none() && !expense_verb {
+        return Intent::Unknown;
+    }
     if !amounts.is_empty() {
         if chit_chat {
             return Intent::Unknown;
@@ -767,6 +772,37 @@ fn mark_ids(toks: &mut [Tok]) {
             toks[i].used = true;
         }
     }
+}
+
+/// Whether an amount is a clock time: `at 9`, a whole hour without a currency.
+fn is_clock_time(toks: &[Tok], a: &Amount) -> bool {
+    a.currency.is_none()
+        && a.value.fract().is_zero()
+        && a.value >= Decimal::ONE
+        && a.value <= Decimal::from(12)
+        && a.first > 0
+        && toks[a.first - 1].t.norm == "at"
+}
+
+/// Takes clock times out of the amounts: `coffee 4 at 9` costs 4. A time stays a unit price
+/// after a count (`2 coffees at 4` is 8). Returns whether the only number is a time (the
+/// message is talk then, unless it names something bought).
+fn drop_clock_times(toks: &[Tok], amounts: &mut Vec<Amount>) -> bool {
+    let counted = amounts.iter().any(|a| a.quantity);
+    if let [only] = amounts.as_slice() {
+        return is_clock_time(toks, only);
+    }
+    if !counted && amounts.len() > 1 {
+        let before = amounts.len();
+        amounts.retain(|a| !is_clock_time(toks, a));
+        if amounts.is_empty() || amounts.len() == before {
+            return false;
+        }
+        for a in amounts.iter_mut() {
+            a.unit_price = false;
+        }
+    }
+    false
 }
 
 /// A greeting and nothing else: `hi`, `good morning!`, `hola`.
