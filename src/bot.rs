@@ -618,6 +618,7 @@ impl Bot {
             },
             Intent::Delete(target) => self.delete(turn, target).await,
             Intent::Help => Ok(Reply::text(self.help(lang))),
+            Intent::Greeting => Ok(Reply::text(self.t(lang, "greeting", &[]))),
             Intent::Start { payload } => {
                 match payload.as_deref().and_then(|p| p.strip_prefix("link-")) {
                     Some(code) => self.link(turn, Some(code)).await,

@@ -33,6 +33,7 @@ pub(crate) enum Role {
     CategoriesQuestion,
     Link,
     Greeting,
+    YearToDate,
     Reference,
     Street,
     NumberWord(u32),
@@ -314,6 +315,9 @@ pub(crate) struct Dates {
     pub year: Vec<String>,
     #[serde(default)]
     pub fortnight: Vec<String>,
+    /// `year to date`, `ytd`: from the first of January to today.
+    #[serde(default)]
+    pub year_to_date: Vec<String>,
     #[serde(default)]
     pub quarter: Vec<String>,
     /// Monday first; each day's names and abbreviations.
@@ -529,6 +533,7 @@ pub(crate) fn extend(
     put(p, &d.month, Role::Unit(Unit::Month));
     put(p, &d.year, Role::Unit(Unit::Year));
     put(p, &d.fortnight, Role::Unit(Unit::Fortnight));
+    put(p, &d.year_to_date, Role::YearToDate);
     put(p, &d.quarter, Role::Unit(Unit::Quarter));
     if !d.weekdays.is_empty() && d.weekdays.len() != 7 {
         return Err(invalid(

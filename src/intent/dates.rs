@@ -89,6 +89,10 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
     if let Some(len) = t.len_of(Role::Today) {
         return with_last(day(today), i + len - 1);
     }
+    if let Some(len) = t.len_of(Role::YearToDate) {
+        let first = NaiveDate::from_ymd_opt(today.year(), 1, 1)?;
+        return Some((i + len - 1, None, Some(DateRange::new(first, today))));
+    }
     if let Some(len) = t.len_of(Role::Tomorrow) {
         return with_last(day(today.succ_opt()?), i + len - 1);
     }
@@ -217,6 +221,12 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
     } else {
         return None;
     };
+    // `spending 2025`, `report 2024`: a year right after a question word is that year.
+    let asks = i > 0 && (toks[i - 1].has(Role::Summary) || toks[i - 1].has(Role::List));
+    if asks && t.suffix.is_empty() && norm.len() == 4 && (1900..=2100).contains(&value) {
+        let first = NaiveDate::from_ymd_opt(i32::try_from(value).ok()?, 1, 1)?;
+        return Some((i, None, Some(DateRange::year_of(first))));
+    }
     let ordinal = matches!(
         t.suffix.as_str(),
         "st" | "nd" | "rd" | "th" | "o" | "a" | "er"

@@ -130,7 +130,7 @@ pub fn contract_json(text: &str, intent: &Intent) -> String {
             };
             ("delete", None, None, None, note, None, Value::Null, None)
         }
-        Intent::Help | Intent::Start { .. } => {
+        Intent::Help | Intent::Start { .. } | Intent::Greeting => {
             ("help", None, None, None, None, None, Value::Null, None)
         }
         Intent::SetCurrency(_)

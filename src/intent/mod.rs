@@ -118,6 +118,8 @@ pub enum Intent {
     Verify(Option<String>),
     /// `/web`: a one-time sign-in link to the web dashboard.
     Web,
+    /// `hi`, `hello`, `hola`: a greeting on its own.
+    Greeting,
     Unknown,
 }
 
