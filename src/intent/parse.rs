@@ -266,6 +266,8 @@ struct Amount {
     unit_price: bool,
     /// `2 x 3.50`: already a count times a price.
     product: bool,
+    /// `5 cents`, `50 sen`: counted in the minor unit.
+    minor: bool,
 }
 
 fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
@@ -291,8 +293,10 @@ fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
             continue;
         }
         // Scale and fraction words: `2 grand`, `1 lakh`, `ten cents`.
+        let mut minor = false;
         while let Some(s) = toks.get(last + 1).filter(|n| !n.used).and_then(Tok::scale) {
-            value *= s;
+            value = value.checked_mul(s).unwrap_or(value);
+            minor |= s < Decimal::ONE;
             last += 1;
         }
         // `2 x 3.50`, `2x3.50`, `3 × 4`, `2 * 3.5`: a count times a price is the amount.
@@ -401,6 +405,7 @@ fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
         }
         found.push(Amount {
             product,
+            minor,
             first,
             last,
             value,
@@ -656,6 +661,7 @@ pub(crate) fn parse(
     let day = mentions.iter().find_map(|m| m.day);
     let range = mentions.iter().find_map(|m| m.range);
     let mut amounts = find_amounts(&mut toks, lex);
+    join_major_minor(&toks, &mut amounts);
     let clock_times = drop_clock_times(&toks, &mut amounts);
     let content_words = toks.iter().filter(|t| !t.used && !t.is_filler()).count();
 
@@ -776,6 +782,25 @@ fn mark_ids(toks: &mut [Tok]) {
         if whole && (after_reference || glued || street) {
             toks[i].used = true;
         }
+    }
+}
+
+/// `12 dollars 5 cents`, `$7 and 60 cents`, `5 ringgit 50 sen`: an amount in a currency and
+/// the minor units right after it (an `and` between allowed) are one amount.
+fn join_major_minor(toks: &[Tok], amounts: &mut Vec<Amount>) {
+    let mut i = 0;
+    while i + 1 < amounts.len() {
+        let (a, b) = (&amounts[i], &amounts[i + 1]);
+        let gap = b.first.saturating_sub(a.last + 1);
+        let joined = gap == 0 || (gap == 1 && toks[a.last + 1].has(Role::NumberJoin));
+        if a.currency.is_some() && !a.minor && b.minor && b.value < Decimal::ONE && joined {
+            let value = a.value + b.value;
+            let last = b.last;
+            amounts[i].value = value;
+            amounts[i].last = last;
+            amounts.remove(i + 1);
+        }
+        i += 1;
     }
 }
 
