@@ -146,6 +146,8 @@ fn html_escape(text: &str) -> String {
 const PENDING_TTL: Duration = Duration::minutes(10);
 /// Entries a list shows at most.
 const LIST_MAX: u32 = 20;
+/// The most entries a list shows when the person asks for a number (`show my last 50`).
+const LIST_COUNT_MAX: u32 = 100;
 
 /// An expense or income waiting for its amount.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -1165,7 +1167,7 @@ impl Bot {
         let query = EntryQuery {
             range: q.range,
             category: q.category.clone(),
-            limit: LIST_MAX,
+            limit: q.count.map_or(LIST_MAX, |n| n.clamp(1, LIST_COUNT_MAX)),
             ..EntryQuery::default()
         };
         let entries = self.ledger.entries(&turn.session, &query).await?;

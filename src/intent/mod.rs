@@ -76,6 +76,8 @@ pub struct Query {
     /// `None`: the default period (this month for summaries, recent entries for lists).
     pub range: Option<DateRange>,
     pub category: Option<Category>,
+    /// `show my last 4`: how many entries a list shows (`None`: the usual number).
+    pub count: Option<u32>,
 }
 
 /// What a message asks the bot to do.
@@ -337,6 +339,7 @@ impl Catalogue {
                 .map(|n| Query {
                     range: Some(DateRange::last_days(ctx.today, n)),
                     category: None,
+                    count: None,
                 })
         };
         match self.commands.get(&name).copied() {

@@ -671,7 +671,11 @@ pub(crate) fn parse(
     let query = |toks: &[Tok], list: bool| {
         let (category, _, _) = category_in(toks, 0..toks.len());
         let range = range.or_else(|| unit_range(toks, today));
-        let q = Query { range, category };
+        let q = Query {
+            range,
+            category,
+            count: None,
+        };
         if list {
             Intent::List(q)
         } else {
@@ -717,6 +721,19 @@ pub(crate) fn parse(
     if let Some(first) = toks.iter().position(|t| !t.used && !t.is_filler()) {
         if toks[first].has(Role::Delete) {
             return delete(&mut toks, first, &amounts, text);
+        }
+    }
+    if summary || list {
+        if let Some(count) = list_count(&mut toks, &mut amounts) {
+            if amounts.is_empty() {
+                let Intent::List(q) = query(&toks, true) else {
+                    return Intent::Unknown;
+                };
+                return Intent::List(Query {
+                    count: Some(count),
+                    ..q
+                });
+            }
         }
     }
     if (summary || list) && amounts.is_empty() {
@@ -802,6 +819,24 @@ fn join_major_minor(toks: &[Tok], amounts: &mut Vec<Amount>) {
         }
         i += 1;
     }
+}
+
+/// `show my last 4`, `my last 8 payments`: a count after `last` in a question is how many to
+/// list, not money. Takes it out of the amounts.
+fn list_count(toks: &mut [Tok], amounts: &mut Vec<Amount>) -> Option<u32> {
+    let at = amounts.iter().position(|a| {
+        a.currency.is_none()
+            && a.value.fract().is_zero()
+            && a.value >= Decimal::ONE
+            && a.value <= Decimal::from(100)
+            && a.first > 0
+            && toks[a.first - 1].has(Role::Last)
+    })?;
+    let a = amounts.remove(at);
+    for t in &mut toks[a.first - 1..=a.last] {
+        t.used = true;
+    }
+    u32::try_from(a.value).ok()
 }
 
 /// Whether an amount is a clock time: `at 9`, a whole hour without a currency.

@@ -121,6 +121,13 @@ async fn a_conversation_records_asks_and_answers(url: String) {
         "a greeting is welcomed briefly, with examples: {}",
         r.text
     );
+    let r = say(&bot, &alice, "show my last 2").await;
+    assert_eq!(
+        r.text.lines().filter(|l| l.starts_with('#')).count(),
+        2,
+        "a list of that many: {}",
+        r.text
+    );
     let r = say(&bot, &alice, "lol").await;
     assert!(r.text.contains("didn't get that"), "{}", r.text);
     let r = say(&bot, &alice, "/help").await;
