@@ -662,6 +662,9 @@ pub(crate) fn parse(
     let range = mentions.iter().find_map(|m| m.range);
     let mut amounts = find_amounts(&mut toks, lex);
     join_major_minor(&toks, &mut amounts);
+    if amounts.is_empty() {
+        amounts.extend(article_amount(&mut toks));
+    }
     let clock_times = drop_clock_times(&toks, &mut amounts);
     let content_words = toks.iter().filter(|t| !t.used && !t.is_filler()).count();
 
@@ -837,6 +840,28 @@ fn list_count(toks: &mut [Tok], amounts: &mut Vec<Amount>) -> Option<u32> {
         t.used = true;
     }
     u32::try_from(a.value).ok()
+}
+
+/// `a quid for the bus`, `a buck for gum`, `one euro`: an article before a currency word is
+/// one of it.
+fn article_amount(toks: &mut [Tok]) -> Option<Amount> {
+    let i = toks.windows(2).position(|w| {
+        !w[0].used && !w[1].used && w[0].has(Role::Article) && w[1].currency().is_some()
+    })?;
+    let currency = toks[i + 1].currency();
+    toks[i].used = true;
+    toks[i + 1].used = true;
+    Some(Amount {
+        first: i,
+        last: i + 1,
+        value: Decimal::ONE,
+        currency,
+        strong: true,
+        quantity: false,
+        unit_price: false,
+        product: false,
+        minor: false,
+    })
 }
 
 /// Whether an amount is a clock time: `at 9`, a whole hour without a currency.
