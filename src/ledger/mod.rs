@@ -27,6 +27,7 @@ mod alerts;
 mod edits;
 mod wallet;
 mod web;
+mod web_links;
 
 pub use alerts::{
     Alert, AlertKind, EMAIL_CODE_TTL, EMAIL_CODES_PER_HOUR, EMAIL_MAX_CHARS, ERROR_MAX_CHARS,

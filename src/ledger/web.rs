@@ -1,6 +1,6 @@
-//! The web side's use cases: registration, sign-in state (sessions, failed attempts), emailed
-//! links (email verification, password reset), the chat's one-time sign-in link, and the web
-//! identity of an account (`web:<account id>`), through which the web speaks to the bot.
+//! The web side's use cases: registration, sign-in state (sessions, failed attempts, password
+//! changes), and the web identity of an account (`web:<account id>`), through which the web
+//! speaks to the bot. Emailed links and the chat's sign-in link are in `web_links`.
 //!
 //! Secrets (session cookies, link tokens) are 256 random bits from the OS, shown once and
 //! stored only as their SHA-256. Emailed links go to the outbox in the transaction that made
@@ -11,7 +11,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
-use super::alerts::{KIND_EMAIL_LINK, clean_email};
+use super::alerts::clean_email;
+use super::web_links::queue_link;
 use super::{Ledger, LedgerError, Session};
 use crate::domain::{AccountId, ChatIdentity, Platform};
 use crate::store::StoreError;
@@ -41,7 +42,7 @@ pub enum TokenPurpose {
 }
 
 impl TokenPurpose {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
@@ -206,66 +207,6 @@ impl Ledger {
         Ok(true)
     }
 
-    /// Emails a new verification link for the account's sign-in address; `false` when it has
-    /// none, it is verified already, or the service sends no email.
-    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
-    pub async fn resend_verification(
-        &self,
-        s: &Session,
-        link_prefix: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, LedgerError> {
-        if link_prefix.is_none() {
-            return Ok(false);
-        }
-        let account = s.account.id;
-        let verified = self
-            .store
-            .email_address(account)
-            .await?
-            .is_some_and(|a| a.verified);
-        let mut tx = self.store.begin_write().await?;
-        let Some(login) = tx.login_of(account).await?.filter(|_| !verified) else {
-            tx.rollback().await?;
-            return Ok(false);
-        };
-        queue_link(
-            &mut tx,
-            account,
-            &login.email,
-            TokenPurpose::VerifyEmail,
-            link_prefix,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Follows an emailed verification link: the address it was sent to becomes the account's
-    /// verified alert address with alerts on (as `/verify` does in chat). `None` when the
-    /// token is wrong, expired or used.
-    #[tracing::instrument(skip_all)]
-    pub async fn verify_email_link(
-        &self,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<String>, LedgerError> {
-        let mut tx = self.store.begin_write().await?;
-        let used = tx
-            .use_web_token(&hash(token), TokenPurpose::VerifyEmail.as_str(), now)
-            .await?;
-        let Some(row) = used else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        let email = row.email.unwrap_or_default();
-        tx.verify_email_address(AccountId(row.account_id), &email, now)
-            .await?;
-        tx.commit().await?;
-        Ok(Some(email))
-    }
-
     /// How long the address must wait before it may try to sign in again, when it failed
     /// [`LOGIN_FAILURES_MAX`] times within [`LOGIN_FAILURE_WINDOW`].
     pub async fn sign_in_wait(
@@ -381,85 +322,6 @@ impl Ledger {
         Ok(self.store.delete_web_session(&hash(cookie)).await?)
     }
 
-    /// Emails a password-reset link when an account signs in with the address; does the same
-    /// nothing, visibly, when none does (the caller answers alike either way).
-    #[tracing::instrument(skip_all)]
-    pub async fn request_password_reset(
-        &self,
-        email: &str,
-        link_prefix: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<(), LedgerError> {
-        let Ok(email) = login_email(email) else {
-            return Ok(());
-        };
-        let mut tx = self.store.begin_write().await?;
-        let Some(login) = tx.login_by_email(&email).await? else {
-            tx.rollback().await?;
-            return Ok(());
-        };
-        let account = AccountId(login.account_id);
-        // To the address as stored, never as typed.
-        match queue_link(
-            &mut tx,
-            account,
-            &login.email,
-            TokenPurpose::ResetPassword,
-            link_prefix,
-            now,
-        )
-        .await
-        {
-            Ok(()) => {}
-            // Enough links this hour: the same answer, and no more mail.
-            Err(LedgerError::TooMany) => return Ok(()),
-            Err(e) => return Err(e),
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Whether a reset token would work now (for showing the form), without using it.
-    pub async fn reset_token_valid(
-        &self,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, LedgerError> {
-        Ok(self
-            .token_valid(token, TokenPurpose::ResetPassword, now)
-            .await?)
-    }
-
-    /// Sets a new password through a reset link and ends every session of the account;
-    /// `false` when the token is wrong, expired or used (nothing changes then).
-    #[tracing::instrument(skip_all)]
-    pub async fn reset_password(
-        &self,
-        token: &str,
-        password_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, LedgerError> {
-        let mut tx = self.store.begin_write().await?;
-        let used = tx
-            .use_web_token(&hash(token), TokenPurpose::ResetPassword.as_str(), now)
-            .await?;
-        let Some(row) = used else {
-            tx.rollback().await?;
-            return Ok(false);
-        };
-        let account = AccountId(row.account_id);
-        tx.set_password(account, password_hash).await?;
-        let ended = tx.delete_web_sessions_of(account).await?;
-        let login = tx.login_of(account).await?;
-        tx.commit().await?;
-        tracing::info!(account = %account, ended, "password reset; sessions ended");
-        // The new password may be tried at once, whatever the old one's failures were.
-        if let Some(login) = login {
-            self.store.clear_login_failures(&login.email).await?;
-        }
-        Ok(true)
-    }
-
     /// Sets a new password for a signed-in account (whose current password the caller checked)
     /// and ends every other session of it; the one of `cookie` stays.
     #[tracing::instrument(skip_all, fields(account = %s.account.id))]
@@ -479,56 +341,6 @@ impl Ledger {
         tx.commit().await?;
         tracing::info!(account = %account, ended, "password changed; other sessions ended");
         Ok(())
-    }
-
-    /// A one-time token for the chat's sign-in link, valid for [`CHAT_LOGIN_TTL`].
-    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
-    pub async fn chat_login_token(
-        &self,
-        s: &Session,
-        now: DateTime<Utc>,
-    ) -> Result<String, LedgerError> {
-        let token = secret()?;
-        let mut tx = self.store.begin_write().await?;
-        tx.insert_web_token(
-            &hash(&token),
-            s.account.id,
-            TokenPurpose::ChatLogin.as_str(),
-            None,
-            now,
-            now + CHAT_LOGIN_TTL,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(token)
-    }
-
-    /// Follows the chat's sign-in link: a new session of that chat's account; `None` when the
-    /// token is wrong, expired or used.
-    #[tracing::instrument(skip_all)]
-    pub async fn chat_login(
-        &self,
-        token: &str,
-        previous_cookie: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Option<WebSessionStart>, LedgerError> {
-        let mut tx = self.store.begin_write().await?;
-        let used = tx
-            .use_web_token(&hash(token), TokenPurpose::ChatLogin.as_str(), now)
-            .await?;
-        let Some(row) = used else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        let account = AccountId(row.account_id);
-        let start = new_session(account)?;
-        tx.insert_web_session(&hash(&start.cookie), account, &start.csrf, now)
-            .await?;
-        tx.commit().await?;
-        if let Some(old) = previous_cookie {
-            self.store.delete_web_session(&hash(old)).await?;
-        }
-        Ok(Some(start))
     }
 
     /// The session of an account's web identity (`web:<account id>`), created on first use.
@@ -566,76 +378,15 @@ impl Ledger {
             created: false,
         })
     }
-
-    async fn token_valid(
-        &self,
-        token: &str,
-        purpose: TokenPurpose,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let row = self.store.web_token(&hash(token)).await?;
-        Ok(row.is_some_and(|r| {
-            r.purpose == purpose.as_str() && r.used_at.is_none() && r.expires_at > now
-        }))
-    }
 }
 
 /// The web identity of an account.
-fn web_identity(account: AccountId) -> Result<ChatIdentity, LedgerError> {
+pub(super) fn web_identity(account: AccountId) -> Result<ChatIdentity, LedgerError> {
     ChatIdentity::new(Platform::Web, &account.0.to_string())
         .map_err(|e| LedgerError::Other(Box::new(e)))
 }
 
-/// Makes a token of `purpose` for `email` and queues the email carrying its link (nothing
-/// when there is no `link_prefix`: the service sends no email); at most
-/// [`LINKS_PER_HOUR`] of one purpose per account in any hour, beyond that
-/// [`LedgerError::TooMany`] (so nobody can flood an inbox through the forms).
-async fn queue_link(
-    tx: &mut crate::store::Tx,
-    account: AccountId,
-    email: &str,
-    purpose: TokenPurpose,
-    link_prefix: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(), LedgerError> {
-    let Some(link_prefix) = link_prefix else {
-        return Ok(());
-    };
-    // Two requests at once (two replicas) count each other's links.
-    tx.lock_account(account).await?;
-    let recent = tx
-        .count_web_tokens_since(account, purpose.as_str(), now - Duration::hours(1))
-        .await?;
-    if recent >= LINKS_PER_HOUR {
-        return Err(LedgerError::TooMany);
-    }
-    let token = secret()?;
-    let ttl = match purpose {
-        TokenPurpose::VerifyEmail => VERIFY_LINK_TTL,
-        TokenPurpose::ResetPassword => RESET_LINK_TTL,
-        TokenPurpose::ChatLogin => CHAT_LOGIN_TTL,
-    };
-    tx.insert_web_token(
-        &hash(&token),
-        account,
-        purpose.as_str(),
-        Some(email),
-        now,
-        now + ttl,
-    )
-    .await?;
-    let payload = serde_json::json!({
-        "email": email,
-        "purpose": purpose.as_str(),
-        "link": format!("{link_prefix}{token}"),
-    })
-    .to_string();
-    tx.insert_outbox_message(account, KIND_EMAIL_LINK, &payload, now)
-        .await?;
-    Ok(())
-}
-
-fn new_session(account: AccountId) -> Result<WebSessionStart, LedgerError> {
+pub(super) fn new_session(account: AccountId) -> Result<WebSessionStart, LedgerError> {
     Ok(WebSessionStart {
         cookie: secret()?,
         csrf: secret()?,
@@ -644,7 +395,7 @@ fn new_session(account: AccountId) -> Result<WebSessionStart, LedgerError> {
 }
 
 /// 256 bits from the OS random generator, as 64 hex digits.
-fn secret() -> Result<String, LedgerError> {
+pub(super) fn secret() -> Result<String, LedgerError> {
     use rand::TryRngCore;
     let mut bytes = [0_u8; 32];
     rand::rngs::OsRng
@@ -654,7 +405,7 @@ fn secret() -> Result<String, LedgerError> {
 }
 
 /// The SHA-256 of a secret, as stored.
-fn hash(secret: &str) -> String {
+pub(super) fn hash(secret: &str) -> String {
     to_hex(&Sha256::digest(secret.as_bytes()))
 }
 
