@@ -137,6 +137,23 @@ impl Client {
         self.post(path, &all).await
     }
 
+    /// POSTs the edit form of entry `id`: amount, currency, category, note, date.
+    async fn edit(&mut self, id: i64, csrf: &str, fields: [&str; 5]) -> Answer {
+        let [amount, currency, category, note, date] = fields;
+        self.post(
+            &format!("/expenses/{id}"),
+            &[
+                ("csrf_token", csrf),
+                ("amount", amount),
+                ("currency", currency),
+                ("category", category),
+                ("note", note),
+                ("date", date),
+            ],
+        )
+        .await
+    }
+
     async fn register(&mut self, email: &str) -> Answer {
         self.submit(
             "/register",
@@ -658,30 +675,18 @@ async fn typed_edited_and_deleted_entries_stay_in_their_own_wallet(db: String) {
     assert_eq!(edit_page.status, StatusCode::OK);
     let today = field_value(&edit_page.body, "date");
     let saved = ana
-        .post(
-            &format!("/expenses/{taxi}"),
-            &[
-                ("csrf_token", &edit_page.csrf()),
-                ("amount", "15.50"),
-                ("currency", "eur"),
-                ("category", "travel"),
-                ("note", "taxi home"),
-                ("date", &today),
-            ],
+        .edit(
+            taxi,
+            &edit_page.csrf(),
+            ["15.50", "eur", "travel", "taxi home", &today],
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let bad = ana
-        .post(
-            &format!("/expenses/{taxi}"),
-            &[
-                ("csrf_token", &edit_page.csrf()),
-                ("amount", "-3"),
-                ("currency", "EUR"),
-                ("category", "travel"),
-                ("note", "x"),
-                ("date", &today),
-            ],
+        .edit(
+            taxi,
+            &edit_page.csrf(),
+            ["-3", "EUR", "travel", "x", &today],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -715,17 +720,7 @@ async fn typed_edited_and_deleted_entries_stay_in_their_own_wallet(db: String) {
     );
     let csrf = bo.get("/expenses").await.csrf();
     let edit = bo
-        .post(
-            &format!("/expenses/{taxi}"),
-            &[
-                ("csrf_token", &csrf),
-                ("amount", "1"),
-                ("currency", "USD"),
-                ("category", "food"),
-                ("note", "mine"),
-                ("date", &today),
-            ],
-        )
+        .edit(taxi, &csrf, ["1", "USD", "food", "mine", &today])
         .await;
     assert_eq!(edit.status, StatusCode::NOT_FOUND);
     let delete = bo
@@ -847,16 +842,10 @@ async fn an_edit_that_passes_a_limit_emails_one_overspend_alert(db: String) {
     let date = field_value(&page.body, "date");
     let before = mail.mails().len();
     let saved = ana
-        .post(
-            &format!("/expenses/{id}"),
-            &[
-                ("csrf_token", &page.csrf()),
-                ("amount", "120"),
-                ("currency", "USD"),
-                ("category", "groceries"),
-                ("note", "week shop"),
-                ("date", &date),
-            ],
+        .edit(
+            id,
+            &page.csrf(),
+            ["120", "USD", "groceries", "week shop", &date],
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
@@ -870,16 +859,10 @@ async fn an_edit_that_passes_a_limit_emails_one_overspend_alert(db: String) {
     );
     // Editing again within the period sends nothing more.
     let page = ana.get(&format!("/expenses/{id}")).await;
-    ana.post(
-        &format!("/expenses/{id}"),
-        &[
-            ("csrf_token", &page.csrf()),
-            ("amount", "130"),
-            ("currency", "USD"),
-            ("category", "groceries"),
-            ("note", "week shop"),
-            ("date", &date),
-        ],
+    ana.edit(
+        id,
+        &page.csrf(),
+        ["130", "USD", "groceries", "week shop", &date],
     )
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
