@@ -33,6 +33,8 @@ pub(crate) enum Role {
     CategoriesQuestion,
     Link,
     Greeting,
+    /// `bucks`: money in the person's own currency.
+    Money,
     YearToDate,
     Reference,
     Street,
@@ -261,6 +263,9 @@ pub(crate) struct Words {
     /// `hi`, `hello`: a greeting on its own is answered with a welcome.
     #[serde(default)]
     pub greeting: Vec<String>,
+    /// `20 bucks`: words for money that name no currency (the person's own).
+    #[serde(default)]
+    pub money: Vec<String>,
     /// `order 88812`, `invoice 2231`, `table 12`: the number after one of these is an id.
     #[serde(default)]
     pub reference: Vec<String>,
@@ -453,12 +458,24 @@ fn decimal(file: &str, s: &str) -> Result<Decimal, CatalogueError> {
     Decimal::from_str_exact(s).map_err(|_| invalid(file, format!("{s:?} is not a decimal number")))
 }
 
-/// Adds one language's words (and the common ones) to `lexicon`.
+/// How much of a language file [`extend`] adds to a lexicon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The lexicon's own language: every word, and its way of writing dates and numbers.
+    Own,
+    /// A language mixed into another (English words in a Hindi sentence): every word.
+    Mixed,
+    /// Only the words that name things: currencies and categories (`টাকা` in English text).
+    Content,
+}
+
+/// Adds one language's words (and the common ones) to `lexicon`, as far as `scope` says.
 pub(crate) fn extend(
     lexicon: &mut Lexicon,
     file_name: &str,
     lang: &LanguageFile,
     common: &CommonFile,
+    scope: Scope,
 ) -> Result<(), CatalogueError> {
     let p = &mut lexicon.phrases;
     let put = |p: &mut PhraseMap, list: &[String], role: Role| {
@@ -466,6 +483,9 @@ pub(crate) fn extend(
             p.insert(phrase, role);
         }
     };
+    if scope == Scope::Content {
+        return extend_content(p, file_name, lang);
+    }
     let w = &lang.words;
     put(p, &w.stop, Role::Stop);
     put(p, &w.expense, Role::ExpenseVerb);
@@ -490,6 +510,7 @@ pub(crate) fn extend(
     put(p, &w.categories, Role::CategoriesQuestion);
     put(p, &w.link, Role::Link);
     put(p, &w.greeting, Role::Greeting);
+    put(p, &w.money, Role::Money);
     put(p, &w.reference, Role::Reference);
     put(p, &w.street, Role::Street);
 
@@ -506,11 +527,7 @@ pub(crate) fn extend(
     put(p, &n.joiners, Role::NumberJoin);
     put(p, &n.articles, Role::Article);
 
-    for (code, words) in &lang.currencies {
-        let currency = Currency::parse(code)
-            .ok_or_else(|| invalid(file_name, format!("{code:?} is not a currency code")))?;
-        put(p, words, Role::Currency(currency));
-    }
+    extend_content(p, file_name, lang)?;
 
     let d = &lang.dates;
     put(p, &d.today, Role::Today);
@@ -554,19 +571,15 @@ pub(crate) fn extend(
         put(p, names, Role::Month(i as u8 + 1));
     }
 
-    for (name, words) in &lang.categories {
-        let idx = category_index(name)
-            .ok_or_else(|| invalid(file_name, format!("{name:?} is not a default category")))?;
-        p.insert(name, Role::CategoryName(idx));
-        put(p, &words.names, Role::CategoryName(idx));
-        put(p, &words.keywords, Role::CategoryKeyword(idx));
-    }
     for (name, idx) in DEFAULT_CATEGORIES.iter().zip(0u8..) {
         p.insert(name, Role::CategoryName(idx));
     }
 
     for (code, role) in common_roles(common, file_name)? {
         p.insert(&code, role);
+    }
+    if scope == Scope::Mixed {
+        return Ok(());
     }
     match lang.date_order.as_deref() {
         None | Some("mdy") => {}
@@ -579,6 +592,33 @@ pub(crate) fn extend(
         }
     }
     lexicon.dot_thousands |= lang.dot_thousands;
+    Ok(())
+}
+
+/// A language's currency and category words.
+fn extend_content(
+    p: &mut PhraseMap,
+    file_name: &str,
+    lang: &LanguageFile,
+) -> Result<(), CatalogueError> {
+    for (code, words) in &lang.currencies {
+        let currency = Currency::parse(code)
+            .ok_or_else(|| invalid(file_name, format!("{code:?} is not a currency code")))?;
+        for w in words {
+            p.insert(w, Role::Currency(currency));
+        }
+    }
+    for (name, words) in &lang.categories {
+        let idx = category_index(name)
+            .ok_or_else(|| invalid(file_name, format!("{name:?} is not a default category")))?;
+        p.insert(name, Role::CategoryName(idx));
+        for w in &words.names {
+            p.insert(w, Role::CategoryName(idx));
+        }
+        for w in &words.keywords {
+            p.insert(w, Role::CategoryKeyword(idx));
+        }
+    }
     Ok(())
 }
 

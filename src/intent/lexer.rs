@@ -51,6 +51,10 @@ pub(crate) fn is_symbol(c: char) -> bool {
 pub(crate) fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
+        // Decomposed accents and zero-width joiners do not change the word.
+        if matches!(c, '\u{0300}'..='\u{036F}' | '\u{200C}' | '\u{200D}') {
+            continue;
+        }
         for l in c.to_lowercase() {
             out.push(match l {
                 'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
@@ -68,8 +72,20 @@ pub(crate) fn fold(text: &str) -> String {
     out
 }
 
+/// A letter of a word: alphabetic, or a mark that belongs inside one. Indic scripts write
+/// vowel signs, viramas and nuktas as marks (`ক্যাফে`, `पढ़ाई`), some not alphabetic; zero-width
+/// joiners shape conjuncts; a decomposed accent (`e` + U+0301) follows its letter.
+pub(crate) fn is_letter(c: char) -> bool {
+    c.is_alphabetic()
+        || (('\u{0900}'..='\u{0DFF}').contains(&c)
+            && !matches!(c, '\u{0964}' | '\u{0965}')
+            && !c.is_numeric()
+            && !is_symbol(c))
+        || matches!(c, '\u{200C}' | '\u{200D}' | '\u{0300}'..='\u{036F}')
+}
+
 fn is_word_char(c: char) -> bool {
-    c.is_alphabetic() || c == '\'' || c == '’'
+    is_letter(c) || c == '\'' || c == '’'
 }
 
 /// Tokenises `text`. Never fails; characters it has no use for are skipped.
@@ -130,7 +146,7 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                 }
             }
             let digits_end = i;
-            while at(i).is_some_and(|d| d.is_alphabetic()) {
+            while at(i).is_some_and(is_letter) {
                 i += 1;
             }
             let mut norm = text[offset(start)..offset(digits_end)].to_owned();
@@ -147,7 +163,8 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
             });
         } else if c == '#' && at(i + 1).is_some_and(char::is_alphanumeric) {
             i += 1;
-            while at(i).is_some_and(|d| d.is_alphanumeric() || d == '_' || d == '-') {
+            while at(i).is_some_and(|d| is_letter(d) || d.is_alphanumeric() || d == '_' || d == '-')
+            {
                 i += 1;
             }
             let norm = fold(&text[offset(start + 1)..offset(i)]);
@@ -222,6 +239,7 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
             while at(i).is_some_and(|d| {
                 !d.is_whitespace()
                     && !d.is_alphanumeric()
+                    && !is_letter(d)
                     && !d.is_ascii_punctuation()
                     && !is_symbol(d)
             }) {
@@ -348,6 +366,20 @@ mod tests {
         assert_eq!(toks[0].1, "gaste");
         assert!(toks.iter().any(|t| t.0 == Kind::Sep));
         assert!(toks.iter().any(|t| t.1 == "cafe"));
+    }
+
+    #[test]
+    fn indic_words_keep_their_marks() {
+        let words = |text: &str| -> Vec<String> {
+            lex(text)
+                .into_iter()
+                .filter(|t| t.kind == Kind::Word)
+                .map(|t| t.norm)
+                .collect()
+        };
+        assert_eq!(words("ক্যাফে ১২০ টাকা"), ["ক্যাফে", "টাকা"]);
+        assert_eq!(words("पढ़ाई की फ़ीस। ठीक"), ["पढ़ाई", "की", "फ़ीस", "ठीक"]);
+        assert_eq!(words("cafe\u{301} 3"), ["cafe"]);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::domain::{Category, Currency, DateRange, LimitPeriod};
 pub use catalogue::{CatalogueError, CommandDef, SlashDef, SlashOption};
 pub use json::contract_json;
 
-use catalogue::{CommonFile, LanguageFile, Lexicon};
+use catalogue::{CommonFile, LanguageFile, Lexicon, Scope};
 use parse::{Common, Forced};
 
 /// What parsing needs to know besides the text.
@@ -150,6 +150,9 @@ const COMMANDS: [&str; 16] = [
 #[derive(Debug)]
 struct Language {
     lexicon: Lexicon,
+    /// The words only this language's file has (first words of its phrases), which tell
+    /// that a message is in it.
+    own: HashSet<String>,
     file: LanguageFile,
 }
 
@@ -210,20 +213,19 @@ impl Catalogue {
                 .map(|c| c.to_uppercase())
                 .collect::<HashSet<_>>(),
         };
+        // English first: it owns the words it shares with later languages in the merged lexicon.
+        let mut files = Vec::new();
+        for (name, text) in languages {
+            let file: LanguageFile = toml::from_str(text).map_err(|e| invalid(name, e))?;
+            files.push((*name, file));
+        }
+        files.sort_by_key(|(name, _)| (!name.starts_with("en."), name.to_string()));
         let mut merged = Lexicon::new();
-        let mut langs = Vec::new();
         let mut commands = HashMap::new();
         let mut other_commands = HashMap::new();
-        // English first: it owns the words it shares with later languages in the merged lexicon.
-        let mut languages = languages.to_vec();
-        languages.sort_by_key(|(name, _)| (!name.starts_with("en."), name.to_string()));
-        for (name, text) in &languages {
-            let file: LanguageFile = toml::from_str(text).map_err(|e| invalid(name, e))?;
-            let mut lexicon = Lexicon::new();
-            catalogue::extend(&mut lexicon, name, &file, &common_file)?;
+        for (name, file) in &files {
             merged.phrases.lock_existing();
-            catalogue::extend(&mut merged, name, &file, &common_file)?;
-            catalogue::build_fuzzy(&mut lexicon);
+            catalogue::extend(&mut merged, name, file, &common_file, Scope::Own)?;
             for (name, words) in &file.other_commands {
                 other_commands.insert(lexer::fold(name), words.clone());
             }
@@ -239,7 +241,52 @@ impl Catalogue {
                     commands.insert(lexer::fold(alias), *canonical);
                 }
             }
-            langs.push(Language { lexicon, file });
+        }
+        // Each language's lexicon: its own words first, then English words (people mix them
+        // into every language: `aaj ka total`), then what other languages call currencies and
+        // categories (`lunch 120 টাকা`). A word keeps the meaning of the first that has it.
+        let mut lexicons = Vec::new();
+        for (i, (name, file)) in files.iter().enumerate() {
+            let mut lexicon = Lexicon::new();
+            catalogue::extend(&mut lexicon, name, file, &common_file, Scope::Own)?;
+            let own: HashSet<String> = lexicon.phrases.words().map(|(w, _)| w.to_owned()).collect();
+            for (j, (other_name, other)) in files.iter().enumerate() {
+                if j != i && other.code == "en" {
+                    lexicon.phrases.lock_existing();
+                    catalogue::extend(&mut lexicon, other_name, other, &common_file, Scope::Mixed)?;
+                }
+            }
+            catalogue::build_fuzzy(&mut lexicon);
+            for (j, (other_name, other)) in files.iter().enumerate() {
+                if j != i && other.code != "en" {
+                    lexicon.phrases.lock_existing();
+                    catalogue::extend(
+                        &mut lexicon,
+                        other_name,
+                        other,
+                        &common_file,
+                        Scope::Content,
+                    )?;
+                }
+            }
+            lexicons.push((lexicon, own));
+        }
+        let mut langs: Vec<Language> = files
+            .into_iter()
+            .zip(lexicons)
+            .map(|((_, file), (lexicon, own))| Language { lexicon, own, file })
+            .collect();
+        // Words every language has (currency codes, merchants) tell no language apart.
+        if langs.len() > 1 {
+            let shared: HashSet<String> = langs[0]
+                .own
+                .iter()
+                .filter(|w| langs.iter().all(|l| l.own.contains(*w)))
+                .cloned()
+                .collect();
+            for l in &mut langs {
+                l.own.retain(|w| !shared.contains(w));
+            }
         }
         // Text in an unknown language gets no day-first dates or dotted thousands.
         merged.month_first = true;
@@ -307,13 +354,13 @@ impl Catalogue {
 
     /// Parses one message. Never fails: what is not understood is [`Intent::Unknown`].
     pub fn parse(&self, text: &str, ctx: &ParseContext<'_>) -> Intent {
-        let lexicon = ctx
-            .lang
-            .and_then(|l| self.language(l))
-            .map_or(&self.merged, |l| &l.lexicon);
         // Bengali, Devanagari, Arabic-Indic, full-width … digits are digits.
         let text = lexer::ascii_digits(text);
         let text = text.trim();
+        let lexicon = match ctx.lang {
+            Some(l) => self.language(l).map_or(&self.merged, |l| &l.lexicon),
+            None => self.detect(text).map_or(&self.merged, |l| &l.lexicon),
+        };
         let Some(rest) = text.strip_prefix('/') else {
             return parse::parse(text, lexicon, &self.common, ctx.today, None);
         };
@@ -388,6 +435,28 @@ impl Catalogue {
                 parse::parse(&text, lexicon, &self.common, ctx.today, None)
             }
         }
+    }
+
+    /// The language most of the message's words belong to; English when it ties for first,
+    /// `None` when no language knows any of them.
+    fn detect(&self, text: &str) -> Option<&Language> {
+        let words: Vec<String> = lexer::lex(text)
+            .into_iter()
+            .filter(|t| t.kind == lexer::Kind::Word)
+            .map(|t| t.norm)
+            .collect();
+        let mut best: Option<(usize, &Language)> = None;
+        for l in &self.languages {
+            let n = words.iter().filter(|w| l.own.contains(*w)).count();
+            let better = match best {
+                None => n > 0,
+                Some((m, _)) => n > m || (n == m && l.file.code == "en"),
+            };
+            if better {
+                best = Some((n, l));
+            }
+        }
+        best.map(|(_, l)| l)
     }
 
     /// A currency from a code, sign or word (`EUR`, `€`, `euros`).

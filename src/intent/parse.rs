@@ -83,6 +83,17 @@ impl Tok {
         })
     }
 
+    /// A currency word or phrase starting here (`euros`, `danish kroner`): the longest.
+    fn currency_phrase(&self) -> Option<(Currency, usize)> {
+        self.roles
+            .iter()
+            .filter_map(|(r, l)| match r {
+                Role::Currency(c) => Some((*c, *l)),
+                _ => None,
+            })
+            .max_by_key(|(_, l)| *l)
+    }
+
     fn scale(&self) -> Option<Decimal> {
         self.find(|r| match r {
             Role::Scale(s) | Role::Fraction(s) => Some(s),
@@ -278,8 +289,14 @@ fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
             i += 1;
             continue;
         }
-        let Some((mut value, mut last, mut currency, mut strong, glued_x)) =
-            read_number(toks, i, lex)
+        let Some(Number {
+            mut value,
+            mut last,
+            mut currency,
+            mut strong,
+            glued_x,
+            mut minor,
+        }) = read_number(toks, i, lex)
         else {
             i += 1;
             continue;
@@ -293,7 +310,6 @@ fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
             continue;
         }
         // Scale and fraction words: `2 grand`, `1 lakh`, `ten cents`.
-        let mut minor = false;
         while let Some(s) = toks.get(last + 1).filter(|n| !n.used).and_then(Tok::scale) {
             value = value.checked_mul(s).unwrap_or(value);
             minor |= s < Decimal::ONE;
@@ -319,21 +335,37 @@ fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
             }
         }
         let mut first = i;
-        if currency.is_none() {
-            if let Some(c) = toks
-                .get(last + 1)
+        if currency.is_none() && !strong {
+            // `a couple of bucks`: a little word may stand between a number word and money.
+            let gap = usize::from(
+                toks[i].t.kind == Kind::Word
+                    && toks
+                        .get(last + 1)
+                        .is_some_and(|t| !t.used && t.has(Role::Stop))
+                    && toks
+                        .get(last + 2)
+                        .is_some_and(|t| t.currency_phrase().is_some() || t.has(Role::Money)),
+            );
+            let after = last + 1 + gap;
+            if let Some((c, len)) = toks
+                .get(after)
                 .filter(|n| !n.used)
-                .and_then(Tok::currency)
+                .and_then(Tok::currency_phrase)
             {
-                strong = toks[last + 1].t.kind != Kind::Symbol;
+                strong = toks[after].t.kind != Kind::Symbol;
                 currency = Some(c);
-                last += 1;
-            } else if i > 0 && !toks[i - 1].used {
-                if let Some(c) = toks[i - 1].currency() {
-                    strong = toks[i - 1].t.kind != Kind::Symbol;
-                    currency = Some(c);
-                    first = i - 1;
-                }
+                last = after + len - 1;
+            } else if toks
+                .get(after)
+                .is_some_and(|n| !n.used && n.has(Role::Money))
+            {
+                // `20 bucks`: money in the person's own currency.
+                strong = true;
+                last = after;
+            } else if let Some((c, at)) = currency_before(toks, i) {
+                strong = toks[at].t.kind != Kind::Symbol;
+                currency = Some(c);
+                first = at;
             }
         }
         // `$12 usd`: a code after a sign settles it.
@@ -419,34 +451,65 @@ fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
     found
 }
 
+/// A number as read at one place of the text.
+#[derive(Debug, Default)]
+struct Number {
+    value: Decimal,
+    /// The last token it takes.
+    last: usize,
+    currency: Option<Currency>,
+    /// A currency or money word was glued to it (`12eur`, `20bucks`).
+    strong: bool,
+    /// `2x`: a count glued to a times sign.
+    glued_x: bool,
+    /// `60c`: counted in the minor unit.
+    minor: bool,
+}
+
+/// A currency phrase that ends right before token `i` (`danish kroner 200`, `$12`): the
+/// currency and where the phrase starts.
+fn currency_before(toks: &[Tok], i: usize) -> Option<(Currency, usize)> {
+    (i.saturating_sub(3)..i).find_map(|k| {
+        let t = &toks[k];
+        let (c, len) = t.currency_phrase()?;
+        (k + len == i && toks[k..i].iter().all(|t| !t.used)).then_some((c, k))
+    })
+}
+
 /// Reads digits (with glued letters) or number words at `i`.
-fn read_number(
-    toks: &[Tok],
-    i: usize,
-    lex: &Lexicon,
-) -> Option<(Decimal, usize, Option<Currency>, bool, bool)> {
+fn read_number(toks: &[Tok], i: usize, lex: &Lexicon) -> Option<Number> {
     let t = &toks[i];
     if t.t.kind == Kind::Number {
-        let mut value = parse_digits(&t.t.norm, lex.dot_thousands)?;
-        let mut currency = None;
-        let mut glued_x = false;
+        let mut n = Number {
+            value: parse_digits(&t.t.norm, lex.dot_thousands)?,
+            last: i,
+            ..Number::default()
+        };
         let suffix = t.t.suffix.as_str();
         if !suffix.is_empty() {
             if let Some(s) = glued_scale(suffix) {
-                value *= s;
+                n.value *= s;
             } else if suffix == "x" {
-                glued_x = true;
+                n.glued_x = true;
             } else if let Some(entries) = lex.phrases.get(suffix) {
                 for (rest, role) in entries {
                     match role {
-                        Role::Currency(c) if rest.is_empty() => currency = Some(*c),
-                        Role::Scale(s) | Role::Fraction(s) if rest.is_empty() => value *= *s,
+                        Role::Currency(c) if rest.is_empty() => {
+                            n.currency = Some(*c);
+                            n.strong = true;
+                        }
+                        Role::Money if rest.is_empty() => n.strong = true,
+                        Role::Scale(s) if rest.is_empty() => n.value *= *s,
+                        Role::Fraction(s) if rest.is_empty() => {
+                            n.value *= *s;
+                            n.minor = true;
+                        }
                         _ => {}
                     }
                 }
             }
         }
-        return Some((value, i, currency, currency.is_some(), glued_x));
+        return Some(n);
     }
     if t.t.kind != Kind::Word {
         return None;
@@ -461,7 +524,11 @@ fn read_number(
             // `twelve fifty`, `one fifty`: dollars and cents, said as two numbers.
             if previous.is_some() && v >= 10 {
                 let value = n.value() + Decimal::from(v) / Decimal::from(100);
-                return Some((value, j, None, false, false));
+                return Some(Number {
+                    value,
+                    last: j,
+                    ..Number::default()
+                });
             }
             n.add(v);
             previous = Some(v);
@@ -505,7 +572,11 @@ fn read_number(
     if !n.any {
         return None;
     }
-    Some((n.value(), last, None, false, false))
+    Some(Number {
+        value: n.value(),
+        last,
+        ..Number::default()
+    })
 }
 
 /// What the amount of one item is, from the numbers found in its words.
@@ -661,7 +732,7 @@ pub(crate) fn parse(
     let day = mentions.iter().find_map(|m| m.day);
     let range = mentions.iter().find_map(|m| m.range);
     let mut amounts = find_amounts(&mut toks, lex);
-    join_major_minor(&toks, &mut amounts);
+    join_major_minor(&mut toks, &mut amounts);
     if amounts.is_empty() {
         amounts.extend(article_amount(&mut toks));
     }
@@ -807,7 +878,7 @@ fn mark_ids(toks: &mut [Tok]) {
 
 /// `12 dollars 5 cents`, `$7 and 60 cents`, `5 ringgit 50 sen`: an amount in a currency and
 /// the minor units right after it (an `and` between allowed) are one amount.
-fn join_major_minor(toks: &[Tok], amounts: &mut Vec<Amount>) {
+fn join_major_minor(toks: &mut [Tok], amounts: &mut Vec<Amount>) {
     let mut i = 0;
     while i + 1 < amounts.len() {
         let (a, b) = (&amounts[i], &amounts[i + 1]);
@@ -816,6 +887,9 @@ fn join_major_minor(toks: &[Tok], amounts: &mut Vec<Amount>) {
         if a.currency.is_some() && !a.minor && b.minor && b.value < Decimal::ONE && joined {
             let value = a.value + b.value;
             let last = b.last;
+            for t in &mut toks[a.last + 1..b.first] {
+                t.used = true;
+            }
             amounts[i].value = value;
             amounts[i].last = last;
             amounts.remove(i + 1);
@@ -846,7 +920,10 @@ fn list_count(toks: &mut [Tok], amounts: &mut Vec<Amount>) -> Option<u32> {
 /// one of it.
 fn article_amount(toks: &mut [Tok]) -> Option<Amount> {
     let i = toks.windows(2).position(|w| {
-        !w[0].used && !w[1].used && w[0].has(Role::Article) && w[1].currency().is_some()
+        !w[0].used
+            && !w[1].used
+            && w[0].has(Role::Article)
+            && (w[1].currency().is_some() || w[1].has(Role::Money))
     })?;
     let currency = toks[i + 1].currency();
     toks[i].used = true;

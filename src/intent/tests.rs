@@ -75,6 +75,248 @@ fn check(cat: &Catalogue) -> Vec<String> {
     failures
 }
 
+/// The catalogue as the files of `intents/` are on disk now, read at run time, so that a
+/// language file can be checked while it is written without building again.
+fn catalogue_on_disk() -> Result<Catalogue, String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("intents");
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| format!("{p:?}: {e}"));
+    let common = read(&dir.join("common.toml"))?;
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".toml") && name != "common.toml" {
+            files.push((name, read(&entry.path())?));
+        }
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    Catalogue::from_sources(&common, &files).map_err(|e| e.to_string())
+}
+
+/// One message of a test set in `tests/corpus/`: what a person means by it. Unlike an
+/// example, every field is checked: one left out must parse as `null`. `"any"` skips a field.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Message {
+    text: String,
+    intent: String,
+    #[serde(default)]
+    amount: Option<String>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    date: Option<String>,
+    #[serde(default)]
+    period: Option<String>,
+    #[serde(default)]
+    items: Option<usize>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Corpus {
+    messages: Vec<Message>,
+}
+
+/// How well a language's test set is understood.
+#[derive(Debug, Default)]
+struct Score {
+    total: usize,
+    /// Intent, amount, currency, date and period all right.
+    complete: usize,
+    with_category: usize,
+    category_right: usize,
+    failures: Vec<String>,
+}
+
+impl Score {
+    fn complete_pct(&self) -> f64 {
+        pct(self.complete, self.total)
+    }
+
+    fn category_pct(&self) -> f64 {
+        pct(self.category_right, self.with_category)
+    }
+}
+
+fn pct(n: usize, of: usize) -> f64 {
+    if of == 0 {
+        100.0
+    } else {
+        100.0 * n as f64 / of as f64
+    }
+}
+
+/// The test sets on disk: `(language code, messages)`.
+fn corpora() -> Vec<(String, Vec<Message>)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(code) = name.strip_suffix(".toml") else {
+            continue;
+        };
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        match toml::from_str::<Corpus>(&text) {
+            Ok(c) => out.push((code.to_owned(), c.messages)),
+            Err(e) => panic!("tests/corpus/{name} is not a valid test set: {e}"),
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Parses like the bot: in the language given, then in every language when that finds nothing.
+fn understood(cat: &Catalogue, lang: Option<&str>, text: &str) -> Value {
+    let v = parsed(cat, lang, TODAY, text);
+    if lang.is_some() && v["intent"] == "unknown" {
+        parsed(cat, None, TODAY, text)
+    } else {
+        v
+    }
+}
+
+/// Scores one test set, parsed in `lang` (`None`: the language is not known).
+fn score(cat: &Catalogue, lang: Option<&str>, messages: &[Message]) -> Score {
+    let mut s = Score::default();
+    for m in messages {
+        let v = understood(cat, lang, &m.text);
+        let mut wrong = Vec::new();
+        let strict = [
+            ("intent", Some(&m.intent)),
+            ("amount", m.amount.as_ref()),
+            ("currency", m.currency.as_ref()),
+            ("date", m.date.as_ref()),
+            ("period", m.period.as_ref()),
+        ];
+        for (key, want) in strict {
+            let want = want.map_or("null", String::as_str);
+            let got = field(&v, key);
+            if want != "any" && got != want {
+                wrong.push(format!("{key}: want {want}, got {got}"));
+            }
+        }
+        if let Some(n) = m.items {
+            let got = v["items"].as_array().map_or(0, Vec::len);
+            if got != n {
+                wrong.push(format!("items: want {n}, got {got}"));
+            }
+        }
+        s.total += 1;
+        if wrong.is_empty() {
+            s.complete += 1;
+        }
+        if let Some(want) = m.category.as_deref().filter(|c| *c != "any") {
+            s.with_category += 1;
+            let got = field(&v, "category");
+            if got == want {
+                s.category_right += 1;
+            } else {
+                wrong.push(format!("category: want {want}, got {got}"));
+            }
+        }
+        if !wrong.is_empty() {
+            s.failures
+                .push(format!("{:?}: {}", m.text, wrong.join("; ")));
+        }
+    }
+    s
+}
+
+/// The share of each language's test set that must parse completely, and of categories.
+const COMPLETE_EN: f64 = 97.0;
+const COMPLETE_OTHER: f64 = 90.0;
+const CATEGORY: f64 = 92.0;
+
+#[test]
+fn test_sets_are_understood() {
+    let cat = Catalogue::embedded();
+    let mut short = Vec::new();
+    for (code, messages) in corpora() {
+        let s = score(cat, Some(&code), &messages);
+        let unknown_lang = score(cat, None, &messages);
+        println!(
+            "{code}: {}/{} complete ({:.1} %), category {:.1} %; language not given: {:.1} %",
+            s.complete,
+            s.total,
+            s.complete_pct(),
+            s.category_pct(),
+            unknown_lang.complete_pct(),
+        );
+        let need = if code == "en" {
+            COMPLETE_EN
+        } else {
+            COMPLETE_OTHER
+        };
+        let min = if code == "en" { 300 } else { 100 };
+        if s.total < min || s.complete_pct() < need || s.category_pct() < CATEGORY {
+            short.push(format!(
+                "{code}: {} messages (need {min}), {:.1} % complete (need {need}), category {:.1} % (need {CATEGORY}):\n  {}",
+                s.total,
+                s.complete_pct(),
+                s.category_pct(),
+                s.failures.join("\n  ")
+            ));
+        }
+    }
+    assert!(short.is_empty(), "{}", short.join("\n"));
+}
+
+/// `SPENDBOT_LANGCHECK=pt cargo test -- --ignored language_report`: the examples and test set
+/// of one language, against the files as they are on disk now.
+#[test]
+#[ignore = "a tool for writing language files, run on demand"]
+fn language_report() {
+    let code = std::env::var("SPENDBOT_LANGCHECK").unwrap_or_else(|_| "en".into());
+    let cat = match catalogue_on_disk() {
+        Ok(cat) => cat,
+        Err(e) => panic!("the catalogue on disk is invalid: {e}"),
+    };
+    if let Ok(lines) = std::env::var("SPENDBOT_LANGCHECK_TEXT") {
+        let lang = (code != "*").then_some(code.as_str());
+        for line in lines.lines() {
+            println!("{}", understood(&cat, lang, line));
+        }
+        return;
+    }
+    let failures: Vec<String> = check(&cat)
+        .into_iter()
+        .filter(|f| f.starts_with(&format!("[{code}]")) || (code == "en" && f.starts_with("[*]")))
+        .collect();
+    let examples = cat.examples().filter(|(l, _)| *l == code).count();
+    println!("{code}: {} of {examples} examples fail", failures.len());
+    for f in &failures {
+        println!("  {f}");
+    }
+    for (c, messages) in corpora().iter().filter(|(c, _)| *c == code) {
+        let s = score(&cat, Some(c), messages);
+        let unknown_lang = score(&cat, None, messages);
+        println!(
+            "test set {c}: {}/{} complete ({:.1} %), category {:.1} % ({}/{}); language not given: {:.1} %",
+            s.complete,
+            s.total,
+            s.complete_pct(),
+            s.category_pct(),
+            s.category_right,
+            s.with_category,
+            unknown_lang.complete_pct(),
+        );
+        for f in &s.failures {
+            println!("  {f}");
+        }
+    }
+}
+
 #[test]
 fn every_catalogue_example_parses_as_written() {
     let cat = Catalogue::embedded();
