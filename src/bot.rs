@@ -12,12 +12,14 @@ use crate::domain::{
     Category, ChatIdentity, Currency, DEFAULT_CATEGORIES, DateRange, Entry, EntryId, EntryKind,
     LimitStatus, Money, MoneyError, NewEntry, NewLimit, Note, Platform, format_amount,
 };
-use crate::intent::{Catalogue, DeleteTarget, Intent, Item, LimitDraft, ParseContext, Query};
+use crate::intent::{Ask, Catalogue, DeleteTarget, Intent, Item, LimitDraft, ParseContext, Query};
 use crate::ledger::{
     CHAT_LOGIN_TTL, Crossing, EntryQuery, LINK_CODE_TTL, Ledger, LedgerError, LinkPurpose,
     Recorded, Session, Source, Threshold,
 };
 
+mod corrections;
+mod questions;
 mod words;
 /// What the platform tells about the person, used when their account is created.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -619,6 +621,7 @@ impl Bot {
                 None => Ok(Reply::text(self.t(lang, "nothing_to_undo", &[]))),
             },
             Intent::Delete(target) => self.delete(turn, target).await,
+            Intent::Correct { target, change } => self.correct(turn, target, change).await,
             Intent::Help => Ok(Reply::text(self.help(lang))),
             Intent::Greeting => Ok(Reply::text(self.t(lang, "greeting", &[]))),
             Intent::Start { payload } => {
@@ -1095,6 +1098,9 @@ impl Bot {
 
     async fn summary(&self, turn: &Turn<'_>, q: &Query) -> Result<Reply, LedgerError> {
         let lang = turn.lang.as_str();
+        if q.ask != Ask::Totals {
+            return Ok(Reply::text(self.answer(turn, q).await?));
+        }
         let range = q.range.unwrap_or_else(|| DateRange::month_of(turn.today));
         let summary = self
             .ledger
@@ -1167,22 +1173,33 @@ impl Bot {
         let query = EntryQuery {
             range: q.range,
             category: q.category.clone(),
+            text: q.text.clone(),
             limit: q.count.map_or(LIST_MAX, |n| n.clamp(1, LIST_COUNT_MAX)),
             ..EntryQuery::default()
         };
         let entries = self.ledger.entries(&turn.session, &query).await?;
-        let period = q.range.map_or_else(
-            || self.t(lang, "recent", &[]),
-            |r| self.period_name(lang, r),
-        );
+        let whole = if q.text.is_some() {
+            "all_time"
+        } else {
+            "recent"
+        };
+        let period = q
+            .range
+            .map_or_else(|| self.t(lang, whole, &[]), |r| self.period_name(lang, r));
+        // `find coffee`: the entries whose note has the words.
+        let (empty, head) = match &q.text {
+            Some(_) => ("find_none", "find_head"),
+            None => ("list_empty", "list_head"),
+        };
+        let text = q.text.as_deref().unwrap_or_default();
         if entries.is_empty() {
             return Ok(Reply::text(self.t(
                 lang,
-                "list_empty",
-                &[("period", &period)],
+                empty,
+                &[("period", &period), ("text", text)],
             )));
         }
-        let mut lines = vec![self.t(lang, "list_head", &[("period", &period)])];
+        let mut lines = vec![self.t(lang, head, &[("period", &period), ("text", text)])];
         for e in &entries {
             let sign = if e.kind == EntryKind::Income { "+" } else { "" };
             let note = e

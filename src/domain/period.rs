@@ -63,6 +63,22 @@ impl DateRange {
         Self { from, to }
     }
 
+    /// The period of the same kind right before this one: the month before a calendar month,
+    /// else as many days right before `from`.
+    pub fn before(&self) -> Self {
+        let whole_month = self.from.day() == 1 && Self::month_of(self.from).to == self.to;
+        if whole_month {
+            if let Some(prev) = self.from.pred_opt() {
+                return Self::month_of(prev);
+            }
+        }
+        let to = self.from.pred_opt().unwrap_or(self.from);
+        let from = to
+            .checked_sub_days(Days::new(u64::try_from(self.days() - 1).unwrap_or(0)))
+            .unwrap_or(to);
+        Self { from, to }
+    }
+
     /// The last `n` days up to and including `today`.
     pub fn last_days(today: NaiveDate, n: u32) -> Self {
         let n = n.max(1);

@@ -35,6 +35,13 @@ pub(crate) enum Role {
     Greeting,
     /// `bucks`: money in the person's own currency.
     Money,
+    Largest,
+    Top,
+    Average,
+    Compare,
+    Find,
+    Correct,
+    Move,
     YearToDate,
     Reference,
     Street,
@@ -263,6 +270,27 @@ pub(crate) struct Words {
     /// `hi`, `hello`: a greeting on its own is answered with a welcome.
     #[serde(default)]
     pub greeting: Vec<String>,
+    /// `biggest purchase`, `most expensive`: the largest expense of a period.
+    #[serde(default)]
+    pub largest: Vec<String>,
+    /// `top categories`, `where did most go`: the categories, largest first.
+    #[serde(default)]
+    pub top: Vec<String>,
+    /// `average`, `avg`: spending per day and per expense.
+    #[serde(default)]
+    pub average: Vec<String>,
+    /// `vs`, `compare`: two periods or two categories side by side.
+    #[serde(default)]
+    pub compare: Vec<String>,
+    /// `find`, `look up`: entries whose note has the words that follow.
+    #[serde(default)]
+    pub find: Vec<String>,
+    /// `change`, `fix`: a correction of an entry's amount or category (`change 42 to 15`).
+    #[serde(default)]
+    pub correct: Vec<String>,
+    /// `move`: an entry to another category (`move the coffee to snacks`).
+    #[serde(default)]
+    pub r#move: Vec<String>,
     /// `20 bucks`: words for money that name no currency (the person's own).
     #[serde(default)]
     pub money: Vec<String>,
@@ -511,6 +539,13 @@ pub(crate) fn extend(
     put(p, &w.link, Role::Link);
     put(p, &w.greeting, Role::Greeting);
     put(p, &w.money, Role::Money);
+    put(p, &w.largest, Role::Largest);
+    put(p, &w.top, Role::Top);
+    put(p, &w.average, Role::Average);
+    put(p, &w.compare, Role::Compare);
+    put(p, &w.find, Role::Find);
+    put(p, &w.correct, Role::Correct);
+    put(p, &w.r#move, Role::Move);
     put(p, &w.reference, Role::Reference);
     put(p, &w.street, Role::Street);
 

@@ -141,6 +141,7 @@ pub fn contract_json(text: &str, intent: &Intent) -> String {
         | Intent::EmailOff
         | Intent::Verify(_)
         | Intent::Web
+        | Intent::Correct { .. }
         | Intent::Unknown => ("unknown", None, None, None, None, None, Value::Null, None),
     };
     o.insert("intent".into(), Value::String(name.into()));

@@ -70,14 +70,43 @@ pub struct LimitDraft {
     pub remove: bool,
 }
 
+/// What a question wants to know about its period.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Ask {
+    /// Totals by category: `how much this week`, `give me the overview`.
+    #[default]
+    Totals,
+    /// `biggest purchase this month`
+    Largest,
+    /// `top 3 categories this year`
+    TopCategories,
+    /// `average per day`
+    Average,
+    /// `transport vs travel`, `this month vs last month`: the other side of the comparison.
+    Compare {
+        range: Option<DateRange>,
+        category: Option<Category>,
+    },
+}
+
 /// A question about a period.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Query {
     /// `None`: the default period (this month for summaries, recent entries for lists).
     pub range: Option<DateRange>,
     pub category: Option<Category>,
-    /// `show my last 4`: how many entries a list shows (`None`: the usual number).
+    /// `show my last 4`, `top 3 categories`: how many to show (`None`: the usual number).
     pub count: Option<u32>,
+    /// `find coffee`: only entries whose note has these words.
+    pub text: Option<String>,
+    pub ask: Ask,
+}
+
+/// What a correction changes: `change 42 to 15`, `#42 is entertainment`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Amount(Decimal),
+    Category(Category),
 }
 
 /// What a message asks the bot to do.
@@ -122,6 +151,11 @@ pub enum Intent {
     Web,
     /// `hi`, `hello`, `hola`: a greeting on its own.
     Greeting,
+    /// `change 42 to 15`, `#42 is entertainment`, `move the coffee to snacks`.
+    Correct {
+        target: DeleteTarget,
+        change: Change,
+    },
     Unknown,
 }
 
@@ -385,8 +419,7 @@ impl Catalogue {
                 .filter(|n| (1..=366).contains(n))
                 .map(|n| Query {
                     range: Some(DateRange::last_days(ctx.today, n)),
-                    category: None,
-                    count: None,
+                    ..Query::default()
                 })
         };
         match self.commands.get(&name).copied() {

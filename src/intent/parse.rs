@@ -10,7 +10,7 @@ use super::catalogue::{Lexicon, Role, Unit};
 use super::dates;
 use super::lexer::{self, Kind, Token};
 use super::numbers::{WordNumber, glued_scale, parse_digits};
-use super::{DeleteTarget, Intent, Item, LimitDraft, Query};
+use super::{Ask, Change, DeleteTarget, Intent, Item, LimitDraft, Query};
 use crate::domain::{Category, Currency, DEFAULT_CATEGORIES, DateRange, LimitPeriod};
 
 /// A token with what the catalogue says about it.
@@ -748,7 +748,7 @@ pub(crate) fn parse(
         let q = Query {
             range,
             category,
-            count: None,
+            ..Query::default()
         };
         if list {
             Intent::List(q)
@@ -792,10 +792,16 @@ pub(crate) fn parse(
         }
         return limit(&mut toks, &amounts);
     }
+    if let Some(correct) = correction(&mut toks, &amounts, text) {
+        return correct;
+    }
     if let Some(first) = toks.iter().position(|t| !t.used && !t.is_filler()) {
         if toks[first].has(Role::Delete) {
             return delete(&mut toks, first, &amounts, text);
         }
+    }
+    if let Some(asked) = beyond_totals(&mut toks, &mut amounts, &mentions, text, today) {
+        return asked;
     }
     if summary || list {
         if let Some(count) = list_count(&mut toks, &mut amounts) {
@@ -852,6 +858,10 @@ pub(crate) fn parse(
 /// `invoice #2231`), an id glued to letters (`INV2231`, three digits or more), and a house number
 /// before a street (`221 Baker Street`).
 fn mark_ids(toks: &mut [Tok]) {
+    let numbers = toks
+        .iter()
+        .filter(|t| !t.used && t.t.kind == Kind::Number)
+        .count();
     for i in 0..toks.len() {
         if toks[i].used || toks[i].t.kind != Kind::Number || !toks[i].t.suffix.is_empty() {
             continue;
@@ -870,6 +880,9 @@ fn mark_ids(toks: &mut [Tok]) {
         }) && digits >= 3;
         let street = toks.get(i + 2).is_some_and(|s| s.has(Role::Street))
             && toks.get(i + 1).is_some_and(|w| w.t.kind == Kind::Word);
+        // `room 80`, `phone 20`: the only number after such a word is still the price, unless
+        // it is as long as an order number.
+        let after_reference = after_reference && (numbers > 1 || digits >= 5);
         if whole && (after_reference || glued || street) {
             toks[i].used = true;
         }
@@ -901,19 +914,204 @@ fn join_major_minor(toks: &mut [Tok], amounts: &mut Vec<Amount>) {
 /// `show my last 4`, `my last 8 payments`: a count after `last` in a question is how many to
 /// list, not money. Takes it out of the amounts.
 fn list_count(toks: &mut [Tok], amounts: &mut Vec<Amount>) -> Option<u32> {
+    let counts = |t: &Tok| t.has(Role::Last) || t.has(Role::Top) || t.has(Role::Largest);
     let at = amounts.iter().position(|a| {
         a.currency.is_none()
             && a.value.fract().is_zero()
             && a.value >= Decimal::ONE
             && a.value <= Decimal::from(100)
-            && a.first > 0
-            && toks[a.first - 1].has(Role::Last)
+            && ((a.first > 0 && counts(&toks[a.first - 1]))
+                || toks
+                    .get(a.last + 1)
+                    .is_some_and(|t| t.has(Role::Top) || t.has(Role::Largest)))
     })?;
     let a = amounts.remove(at);
-    for t in &mut toks[a.first - 1..=a.last] {
+    for t in &mut toks[a.first..=a.last] {
         t.used = true;
     }
+    if a.first > 0 && toks[a.first - 1].has(Role::Last) {
+        toks[a.first - 1].used = true;
+    }
     u32::try_from(a.value).ok()
+}
+
+/// The categories named in tokens, in order, each once: `transport vs travel`.
+fn categories_in_order(toks: &[Tok]) -> Vec<Category> {
+    let mut out: Vec<Category> = Vec::new();
+    for i in 0..toks.len() {
+        if let (Some(c), _, rank) = category_in(toks, i..i + 1) {
+            if rank >= 2 && !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Questions beyond totals: the largest expense, the top categories, an average, a comparison
+/// of two periods or categories, and `find coffee` (a list of entries with those words).
+fn beyond_totals(
+    toks: &mut [Tok],
+    amounts: &mut Vec<Amount>,
+    mentions: &[dates::Mention],
+    text: &str,
+    today: NaiveDate,
+) -> Option<Intent> {
+    // `top up`: a longer phrase that starts with the word has the other meaning.
+    let stands = |t: &Tok, role: Role| {
+        !t.used
+            && t.len_of(role)
+                .is_some_and(|len| t.roles.iter().all(|(_, l)| *l <= len))
+    };
+    let ask = [
+        Role::Compare,
+        Role::Average,
+        Role::Top,
+        Role::Largest,
+        Role::Find,
+    ]
+    .into_iter()
+    .find(|r| toks.iter().any(|t| stands(t, *r)))?;
+    let count = list_count(toks, amounts);
+    if !amounts.is_empty() || any(toks, Role::Income) && ask != Role::Find {
+        return None;
+    }
+    let ranges: Vec<DateRange> = mentions
+        .iter()
+        .filter_map(|m| m.range.or(m.day.map(DateRange::day)))
+        .collect();
+    // `average per day`: the unit is what to average over, not the period.
+    let range = ranges.first().copied().or_else(|| {
+        (ask != Role::Average)
+            .then(|| unit_range(toks, today))
+            .flatten()
+    });
+    let (category, _, _) = category_in(toks, 0..toks.len());
+    let base = Query {
+        range,
+        category: category.clone(),
+        count,
+        ..Query::default()
+    };
+    Some(match ask {
+        Role::Find => {
+            let at = toks.iter().position(|t| !t.used && t.has(Role::Find))?;
+            let len = toks[at].len_of(Role::Find).unwrap_or(1);
+            for t in &mut toks[at..at + len] {
+                t.used = true;
+            }
+            mark(toks, |t| t.has(Role::List) || t.has(Role::Summary));
+            let words = note_in(toks, at + len..toks.len(), text, &[])?;
+            Intent::List(Query {
+                category: None,
+                text: Some(words),
+                ..base
+            })
+        }
+        Role::Compare => {
+            let cats = categories_in_order(toks);
+            let (a, b) = match (ranges.as_slice(), cats.as_slice()) {
+                ([a, b, ..], _) => (Some(*a), Some(*b)),
+                (_, [_, _, ..]) => (range, range),
+                ([a], _) => (Some(*a), Some(a.before())),
+                ([], _) => {
+                    let this = DateRange::month_of(today);
+                    (Some(this), Some(this.before()))
+                }
+            };
+            let (ca, cb) = match cats.as_slice() {
+                [x, y, ..] => (Some(x.clone()), Some(y.clone())),
+                _ => (category.clone(), category),
+            };
+            Intent::Summary(Query {
+                range: a,
+                category: ca,
+                ask: Ask::Compare {
+                    range: b,
+                    category: cb,
+                },
+                ..base
+            })
+        }
+        Role::Average => Intent::Summary(Query {
+            ask: Ask::Average,
+            ..base
+        }),
+        Role::Top => Intent::Summary(Query {
+            ask: Ask::TopCategories,
+            ..base
+        }),
+        _ => {
+            // `biggest categories`: the top ones; `biggest purchase`: one expense.
+            let about_categories = toks.iter().any(|t| t.has(Role::CategoriesQuestion));
+            Intent::Summary(Query {
+                ask: if about_categories {
+                    Ask::TopCategories
+                } else {
+                    Ask::Largest
+                },
+                ..base
+            })
+        }
+    })
+}
+
+/// Corrections of an entry already recorded: `change 42 to 15`, `#42 is entertainment`,
+/// `move the coffee to snacks`, `change the last one to 4.50`.
+fn correction(toks: &mut [Tok], amounts: &[Amount], text: &str) -> Option<Intent> {
+    let start = toks
+        .iter()
+        .position(|t| !(t.has(Role::Pronoun) || t.t.norm == "please" || t.t.norm == "pls"))?;
+    let lead = &toks[start];
+    // `#42 is entertainment`, `#42 should be 15`
+    if lead.t.kind == Kind::Hashtag {
+        let id: i64 = lead.t.norm.parse().ok()?;
+        toks[start].used = true;
+        let (category, _, rank) = category_in(toks, start + 1..toks.len());
+        let change = match (amounts, category) {
+            ([one], _) => Change::Amount(one.value),
+            ([], Some(c)) if rank >= 2 => Change::Category(c),
+            _ => return None,
+        };
+        return Some(Intent::Correct {
+            target: DeleteTarget::Id(id),
+            change,
+        });
+    }
+    let moving = lead.has(Role::Move);
+    if !(moving || lead.has(Role::Correct)) {
+        return None;
+    }
+    // The word that leads to the new value: `to`, `into`, `as`.
+    let to = (start + 1..toks.len())
+        .find(|&i| !toks[i].used && (toks[i].has(Role::RangeTo) || toks[i].has(Role::In)))?;
+    let before: Vec<&Amount> = amounts.iter().filter(|a| a.last < to).collect();
+    let after: Vec<&Amount> = amounts.iter().filter(|a| a.first > to).collect();
+    let (category, _, rank) = category_in(toks, to + 1..toks.len());
+    let change = match (after.as_slice(), category) {
+        ([one], _) if !moving => Change::Amount(one.value),
+        ([], Some(c)) if rank >= 2 => Change::Category(c),
+        _ => return None,
+    };
+    let hashtag = (start + 1..to).find_map(|i| {
+        (toks[i].t.kind == Kind::Hashtag)
+            .then(|| toks[i].t.norm.parse::<i64>().ok())
+            .flatten()
+    });
+    let last = (start + 1..to).any(|i| toks[i].has(Role::DeleteLast));
+    let target = match (before.as_slice(), hashtag) {
+        (_, Some(id)) => DeleteTarget::Id(id),
+        _ if last => DeleteTarget::Last,
+        ([one], None) if one.value.fract().is_zero() && one.currency.is_none() => {
+            DeleteTarget::Id(i64::try_from(one.value).ok()?)
+        }
+        ([], None) => {
+            toks[start].used = true;
+            DeleteTarget::Matching(note_in(toks, start + 1..to, text, &[])?)
+        }
+        _ => return None,
+    };
+    Some(Intent::Correct { target, change })
 }
 
 /// `a quid for the bus`, `a buck for gum`, `one euro`: an article before a currency word is
@@ -1086,7 +1284,8 @@ fn settings(toks: &[Tok], text: &str, no_amount: bool) -> Option<Intent> {
             .map(str::to_owned);
         return Some(Intent::SetTimezone(zone));
     }
-    if any(toks, Role::CategoriesQuestion) {
+    // `top categories` asks where the money went, not which categories there are.
+    if any(toks, Role::CategoriesQuestion) && !any(toks, Role::Top) && !any(toks, Role::Largest) {
         return Some(Intent::Categories);
     }
     None

@@ -285,7 +285,12 @@ fn language_report() {
     if let Ok(lines) = std::env::var("SPENDBOT_LANGCHECK_TEXT") {
         let lang = (code != "*").then_some(code.as_str());
         for line in lines.lines() {
-            println!("{}", understood(&cat, lang, line));
+            let v = understood(&cat, lang, line);
+            println!("{v}");
+            if v["intent"] == "unknown" {
+                let today = NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap_or_default();
+                println!("  {:?}", cat.parse(line, &ParseContext { today, lang }));
+            }
         }
         return;
     }
