@@ -63,6 +63,12 @@ pub(crate) enum Role {
     Weekend,
     Weekday(u8),
     Month(u8),
+    /// `first`, `second`: a day of a month or a quarter of a year.
+    Ordinal(u8),
+    /// `or`: two amounts with it between are a guess (`10 or 12`).
+    Alternative,
+    /// `is`, `was`, `lol`: words of talk, not of a record.
+    Chat,
     Unit(Unit),
     RangeFrom,
     RangeTo,
@@ -291,6 +297,13 @@ pub(crate) struct Words {
     /// `move`: an entry to another category (`move the coffee to snacks`).
     #[serde(default)]
     pub r#move: Vec<String>,
+    /// `10 or 12`: the word between two amounts when unsure.
+    #[serde(default)]
+    pub alternatives: Vec<String>,
+    /// Words of talk rather than of a record (`is`, `was`, `lol`, `lately`): with no price, no
+    /// spending verb and nothing bought, the message is chit-chat.
+    #[serde(default)]
+    pub chat: Vec<String>,
     /// `20 bucks`: words for money that name no currency (the person's own).
     #[serde(default)]
     pub money: Vec<String>,
@@ -359,6 +372,9 @@ pub(crate) struct Dates {
     /// January first.
     #[serde(default)]
     pub months: Vec<Vec<String>>,
+    /// Ordinal words, first first: `the first of october`, `second quarter`.
+    #[serde(default)]
+    pub ordinals: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -459,6 +475,15 @@ pub(crate) struct CommonFile {
     pub lowercase_codes: Vec<String>,
     /// Merchant names: weak category hints that any category word beats.
     pub merchants: HashMap<String, Vec<String>>,
+    /// Emoji that name a thing of a category (`☕`, `🚕`).
+    #[serde(default)]
+    pub emoji: HashMap<String, Vec<String>>,
+    /// Currency signs written with letters, matched as written (`RM 12`, while `rm 12` deletes).
+    #[serde(default)]
+    pub letter_signs: HashMap<String, String>,
+    /// Currencies counted in thousands, where `25.000` means twenty-five thousand.
+    #[serde(default)]
+    pub dot_thousands_currencies: Vec<String>,
 }
 
 /// Why a catalogue file could not be used.
@@ -539,6 +564,8 @@ pub(crate) fn extend(
     put(p, &w.link, Role::Link);
     put(p, &w.greeting, Role::Greeting);
     put(p, &w.money, Role::Money);
+    put(p, &w.alternatives, Role::Alternative);
+    put(p, &w.chat, Role::Chat);
     put(p, &w.largest, Role::Largest);
     put(p, &w.top, Role::Top);
     put(p, &w.average, Role::Average);
@@ -605,6 +632,9 @@ pub(crate) fn extend(
     for (i, names) in d.months.iter().enumerate() {
         put(p, names, Role::Month(i as u8 + 1));
     }
+    for (names, n) in d.ordinals.iter().zip(1u8..=31) {
+        put(p, names, Role::Ordinal(n));
+    }
 
     for (name, idx) in DEFAULT_CATEGORIES.iter().zip(0u8..) {
         p.insert(name, Role::CategoryName(idx));
@@ -666,6 +696,13 @@ fn common_roles(
         let c = Currency::parse(code)
             .ok_or_else(|| invalid(file_name, format!("{code:?} is not a currency code")))?;
         out.push((code.to_lowercase(), Role::Currency(c)));
+    }
+    for (name, emoji) in &common.emoji {
+        let idx = category_index(name)
+            .ok_or_else(|| invalid("common.toml", format!("{name:?} is not a default category")))?;
+        for e in emoji {
+            out.push((e.clone(), Role::CategoryKeyword(idx)));
+        }
     }
     for (name, merchants) in &common.merchants {
         let idx = category_index(name)

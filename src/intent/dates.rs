@@ -122,6 +122,9 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
             }
         }
     }
+    if let Some(m) = ordinal_at(toks, i, today) {
+        return Some(m);
+    }
     if let Some(month) = t.month() {
         return month_at(toks, i, month, today);
     }
@@ -192,7 +195,12 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
 fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<Match> {
     let t = &toks[i].t;
     let norm = t.norm.as_str();
-    if norm.contains('/') {
+    if let Some((m, y)) = norm.split_once('/') {
+        // `03/2025`: a month of a year.
+        if let (Ok(m), true, Ok(y)) = (m.parse::<u32>(), y.len() == 4, y.parse::<i32>()) {
+            let from = NaiveDate::from_ymd_opt(y, m, 1)?;
+            return Some((i, None, Some(DateRange::month_of(from))));
+        }
         return with_last(day(slash_date(norm, lex.month_first, today)?), i);
     }
     if norm.contains('-') && !norm.starts_with('-') {
@@ -223,9 +231,23 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
     };
     // `spending 2025`, `report 2024`: a year right after a question word is that year.
     let asks = i > 0 && (toks[i - 1].has(Role::Summary) || toks[i - 1].has(Role::List));
+    // `report 6 2025`: a month's number and its year after a question word.
+    if asks && t.suffix.is_empty() && (1..=12).contains(&value) {
+        if let (Some(y), last) = year_after(toks, i, today) {
+            if last > i {
+                let from = NaiveDate::from_ymd_opt(y, value, 1)?;
+                return Some((last, None, Some(DateRange::month_of(from))));
+            }
+        }
+    }
     if asks && t.suffix.is_empty() && norm.len() == 4 && (1900..=2100).contains(&value) {
         let first = NaiveDate::from_ymd_opt(i32::try_from(value).ok()?, 1, 1)?;
         return Some((i, None, Some(DateRange::year_of(first))));
+    }
+    if matches!(t.suffix.as_str(), "st" | "nd" | "rd" | "th") {
+        if let Some(m) = ordinal_at(toks, i, today) {
+            return Some(m);
+        }
     }
     let ordinal = matches!(
         t.suffix.as_str(),
@@ -280,6 +302,67 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
             NaiveDate::from_ymd_opt(y, 12, 31)?,
         );
         return Some((i, None, Some(r)));
+    }
+    None
+}
+
+/// `the first of october`, `second quarter`, `first quarter of 2025`, `the 1st of the month`:
+/// an ordinal word (or an ordinal number before a quarter) and what it counts.
+fn ordinal_at(toks: &[Tok], i: usize, today: NaiveDate) -> Option<Match> {
+    let t = &toks[i];
+    let n = t
+        .find(|r| {
+            if let Role::Ordinal(n) = r {
+                Some(u32::from(n))
+            } else {
+                None
+            }
+        })
+        .or_else(|| {
+            let ordinal = matches!(t.t.suffix.as_str(), "st" | "nd" | "rd" | "th");
+            (t.t.kind == Kind::Number && ordinal)
+                .then(|| t.t.norm.parse().ok())
+                .flatten()
+        })?;
+    // `of`, `de`: a little word between the ordinal and what it counts.
+    let skip = |j: usize| {
+        if toks
+            .get(j)
+            .is_some_and(|x| x.has(Role::Stop) && x.month().is_none())
+        {
+            j + 1
+        } else {
+            j
+        }
+    };
+    let j = skip(i + 1);
+    let next = toks.get(j)?;
+    if next.unit() == Some(Unit::Quarter) && (1..=4).contains(&n) {
+        let k = skip(j + 1);
+        let (year, last) = match toks
+            .get(k)
+            .filter(|y| y.t.kind == Kind::Number && y.t.norm.len() == 4)
+        {
+            Some(y) => (y.t.norm.parse::<i32>().ok()?, k),
+            None => (today.year(), j),
+        };
+        return Some((last, None, Some(quarter(year, n)?)));
+    }
+    if let Some(month) = next.month() {
+        let (year, last) = year_after(toks, j, today);
+        return with_last(day(resolve_day(today, year, month, n)?), last);
+    }
+    // `the first of the month`, `the 1st of this month`
+    let k = skip(j);
+    let unit_at = if next.has(Role::This) { k + 1 } else { k };
+    if toks.get(unit_at).and_then(Tok::unit) == Some(Unit::Month) {
+        let d = today.with_day(n)?;
+        let d = if d <= today {
+            d
+        } else {
+            today.checked_sub_months(Months::new(1))?.with_day(n)?
+        };
+        return with_last(day(d), unit_at);
     }
     None
 }

@@ -239,7 +239,22 @@ impl Catalogue {
             })?;
             symbols.insert(lexer::fold(sign), c);
         }
+        let mut letter_signs = HashMap::new();
+        for (sign, code) in &common_file.letter_signs {
+            let c = Currency::parse(code).ok_or_else(|| CatalogueError::Invalid {
+                file: "common.toml".into(),
+                message: format!("{code:?} is not a currency code"),
+            })?;
+            letter_signs.insert(sign.clone(), c);
+        }
+        let dot_thousands = common_file
+            .dot_thousands_currencies
+            .iter()
+            .filter_map(|c| Currency::parse(c))
+            .collect();
         let common_lookup = Common {
+            letter_signs,
+            dot_thousands,
             symbols,
             iso: common_file
                 .iso_codes

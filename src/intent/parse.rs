@@ -32,7 +32,7 @@ impl Tok {
         self.roles.iter().find(|(r, _)| *r == role).map(|(_, l)| *l)
     }
 
-    fn find<T>(&self, f: impl Fn(Role) -> Option<T>) -> Option<T> {
+    pub(crate) fn find<T>(&self, f: impl Fn(Role) -> Option<T>) -> Option<T> {
         self.roles
             .iter()
             .filter(|(_, l)| *l == 1)
@@ -126,6 +126,10 @@ impl Tok {
 pub(crate) struct Common {
     pub symbols: HashMap<String, Currency>,
     pub iso: HashSet<String>,
+    /// `RM`, matched as written.
+    pub letter_signs: HashMap<String, Currency>,
+    /// Currencies where `25.000` is twenty-five thousand.
+    pub dot_thousands: HashSet<Currency>,
 }
 
 /// Which intent a slash command fixes before the words are read.
@@ -165,6 +169,11 @@ fn annotate(tokens: Vec<Token>, lex: &Lexicon, common: &Common, text: &str) -> V
                 }
                 if t.kind == Kind::Word {
                     let raw = &text[t.start..t.end];
+                    // `RM 12` is ringgit, `rm 12` a deletion.
+                    if let Some(c) = common.letter_signs.get(raw) {
+                        roles.clear();
+                        roles.push((Role::Currency(*c), 1));
+                    }
                     if raw.len() == 3
                         && raw.bytes().all(|b| b.is_ascii_uppercase())
                         && common.iso.contains(raw)
@@ -183,6 +192,18 @@ fn annotate(tokens: Vec<Token>, lex: &Lexicon, common: &Common, text: &str) -> V
             Kind::Symbol => {
                 if let Some(c) = common.symbols.get(&t.norm) {
                     roles.push((Role::Currency(*c), 1));
+                }
+            }
+            // `☕ 4.20`: an emoji of a thing bought.
+            Kind::Other => {
+                let first: String = t.norm.chars().take(1).collect();
+                if let Some(entries) = lex.phrases.get(&first) {
+                    roles.extend(
+                        entries
+                            .iter()
+                            .filter(|(rest, _)| rest.is_empty())
+                            .map(|(_, r)| (*r, 1)),
+                    );
                 }
             }
             _ => {}
@@ -279,9 +300,11 @@ struct Amount {
     product: bool,
     /// `5 cents`, `50 sen`: counted in the minor unit.
     minor: bool,
+    /// `2 gifts`: a count before a plural, no price.
+    count_only: bool,
 }
 
-fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
+fn find_amounts(toks: &mut [Tok], lex: &Lexicon, common: &Common) -> Vec<Amount> {
     let mut found = Vec::new();
     let mut i = 0;
     while i < toks.len() {
@@ -426,18 +449,39 @@ fn find_amounts(toks: &mut [Tok], lex: &Lexicon) -> Vec<Amount> {
                 && !n.has(Role::Each)
         });
         let quantity = currency.is_none()
+            && !strong
             && !unit_price
             && !product
             && value.fract().is_zero()
             && value > Decimal::ZERO
             && value < Decimal::from(100)
             && (next_is_noun || (glued_x && !product));
+        let plural_next = toks.get(last + 1).is_some_and(|n| {
+            n.t.norm.chars().count() > 3 && n.t.norm.ends_with('s') && n.t.start > toks[last].t.end
+        });
+        // `2 gifts` counts; `30 groceries` costs.
+        let count_only =
+            quantity && plural_next && toks[i].t.kind == Kind::Number && value <= Decimal::from(12);
+        // `25.000` in rupiah or won is twenty-five thousand.
+        let dotted = toks[i].t.kind == Kind::Number
+            && toks[i].t.suffix.is_empty()
+            && toks[i].t.norm.contains('.')
+            && !toks[i].t.norm.contains(',');
+        if dotted
+            && currency.is_some_and(|c| common.dot_thousands.contains(&c))
+            && !lex.dot_thousands
+        {
+            if let Some(v) = parse_digits(&toks[i].t.norm, true) {
+                value = v;
+            }
+        }
         for t in &mut toks[first..=last] {
             t.used = true;
         }
         found.push(Amount {
             product,
             minor,
+            count_only,
             first,
             last,
             value,
@@ -726,12 +770,17 @@ pub(crate) fn parse(
     today: NaiveDate,
     forced: Option<Forced>,
 ) -> Intent {
-    let mut toks = annotate(lexer::lex(text), lex, common, text);
+    let mut toks = annotate(join_digit_groups(lexer::lex(text), text), lex, common, text);
     mark_ids(&mut toks);
     let mentions = dates::scan(&mut toks, lex, today);
     let day = mentions.iter().find_map(|m| m.day);
     let range = mentions.iter().find_map(|m| m.range);
-    let mut amounts = find_amounts(&mut toks, lex);
+    let mut amounts = find_amounts(&mut toks, lex, common);
+    // `picked up 2 gifts`: a count before a plural is no price; with no other number, the
+    // bot asks for it. A count stays when a unit price or product needs it.
+    if !amounts.iter().any(|a| a.unit_price || a.product) {
+        amounts.retain(|a| !a.count_only);
+    }
     join_major_minor(&mut toks, &mut amounts);
     if amounts.is_empty() {
         amounts.extend(article_amount(&mut toks));
@@ -803,6 +852,9 @@ pub(crate) fn parse(
     if let Some(asked) = beyond_totals(&mut toks, &mut amounts, &mentions, text, today) {
         return asked;
     }
+    if chit_chat(&toks, &amounts, summary || list) {
+        return Intent::Unknown;
+    }
     if summary || list {
         if let Some(count) = list_count(&mut toks, &mut amounts) {
             if amounts.is_empty() {
@@ -819,7 +871,12 @@ pub(crate) fn parse(
     if (summary || list) && amounts.is_empty() {
         return query(&toks, list);
     }
-    if any(&toks, Role::Income) {
+    // `+45 tips`: a plus sign before the amount, as in a ledger, is money coming in.
+    let plus = text
+        .trim_start()
+        .strip_prefix('+')
+        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+    if any(&toks, Role::Income) || (plus && !amounts.is_empty()) {
         return income(&mut toks, &amounts, text, day);
     }
     let (category, _, rank) = category_in(&toks, 0..toks.len());
@@ -841,8 +898,9 @@ pub(crate) fn parse(
     if amounts.is_empty() && content_words == 1 && rank >= 3 && !expense_verb {
         return query(&toks, false);
     }
+    // No price and a period: `transport costs last month`, `spent today?`.
     let multi_day = range.is_some_and(|r| r.from != r.to);
-    if range.is_some() && (multi_day || rank == 3) && (!expense_verb || question) {
+    if range.is_some() && (multi_day || question || (rank == 3 && !expense_verb)) {
         return query(&toks, false);
     }
     if (expense_verb || category.is_some()) && !chit_chat && !question {
@@ -854,6 +912,38 @@ pub(crate) fn parse(
     Intent::Unknown
 }
 
+/// `1 234,50`, `2 450`: thousands grouped by a space are one number. Only a group of one to
+/// three digits followed by groups of exactly three, one space apart, and never in a run that
+/// starts with zero (`0412 555 019` is a phone number).
+fn join_digit_groups(mut tokens: Vec<Token>, text: &str) -> Vec<Token> {
+    let plain = |t: &Token| t.kind == Kind::Number && t.suffix.is_empty();
+    let mut i = 0;
+    while i + 1 < tokens.len() {
+        let (a, b) = (&tokens[i], &tokens[i + 1]);
+        let after_number = i > 0 && tokens[i - 1].kind == Kind::Number;
+        let head = plain(a)
+            && (1..=3).contains(&a.norm.len())
+            && a.norm.bytes().all(|c| c.is_ascii_digit())
+            && !a.norm.starts_with('0');
+        let group = b.kind == Kind::Number
+            && b.norm.len() >= 3
+            && b.norm.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+            && (b.norm.len() == 3 || matches!(b.norm.as_bytes()[3], b',' | b'.'))
+            && b.norm[3..].bytes().skip(1).all(|c| c.is_ascii_digit())
+            && b.norm.len() != 4;
+        if head && group && !after_number && &text[a.end..b.start] == " " {
+            let b = tokens.remove(i + 1);
+            let a = &mut tokens[i];
+            a.norm.push_str(&b.norm);
+            a.end = b.end;
+            a.suffix = b.suffix;
+            continue;
+        }
+        i += 1;
+    }
+    tokens
+}
+
 /// Numbers that are names, not money: an id after an order or invoice word (`order 88812`,
 /// `invoice #2231`), an id glued to letters (`INV2231`, three digits or more), and a house number
 /// before a street (`221 Baker Street`).
@@ -863,28 +953,55 @@ fn mark_ids(toks: &mut [Tok]) {
         .filter(|t| !t.used && t.t.kind == Kind::Number)
         .count();
     for i in 0..toks.len() {
-        if toks[i].used || toks[i].t.kind != Kind::Number || !toks[i].t.suffix.is_empty() {
+        if toks[i].used || toks[i].t.kind != Kind::Number {
             continue;
         }
         let digits = toks[i].t.norm.bytes().filter(u8::is_ascii_digit).count();
         let whole = !toks[i].t.norm.contains(['.', ',']);
         let prev = i.checked_sub(1).map(|p| &toks[p]);
-        // `order #88812`: the hash between the word and the number belongs to the id.
-        let before_hash = i
+        // `order #88812`, `INV-7781`: the sign between the word and the number belongs to it.
+        let joined_by_sign = prev
+            .is_some_and(|p| matches!(p.t.norm.as_str(), "#" | "-") && p.t.end == toks[i].t.start);
+        let before_sign = i
             .checked_sub(2)
-            .filter(|_| prev.is_some_and(|p| p.t.norm == "#"))
+            .filter(|_| joined_by_sign)
             .map(|p| &toks[p]);
-        let after_reference = prev.or(before_hash).is_some_and(|p| p.has(Role::Reference));
-        let glued = prev.is_some_and(|p| {
-            p.t.kind == Kind::Word && p.t.end == toks[i].t.start && p.roles.is_empty()
-        }) && digits >= 3;
+        let after_reference = prev.or(before_sign).is_some_and(|p| p.has(Role::Reference));
+        // `apt 4B`: letters glued to a number after a reference word are part of the id.
+        if !toks[i].t.suffix.is_empty() && !after_reference {
+            continue;
+        }
+        let word_glued = |p: &Tok, to: usize| {
+            p.t.kind == Kind::Word
+                && p.t.end == to
+                && p.roles.iter().all(|(r, _)| *r == Role::Reference)
+        };
+        let glued = (prev.is_some_and(|p| word_glued(p, toks[i].t.start))
+            || before_sign.is_some_and(|p| prev.is_some_and(|s| word_glued(p, s.t.start))))
+            && digits >= 3;
+        // `0412 555 019`, `+44 20 7946 0958`: a phone number.
+        let phone = toks[i].t.norm.starts_with('0')
+            && digits >= 3
+            && toks[i].t.norm.bytes().all(|b| b.is_ascii_digit());
         let street = toks.get(i + 2).is_some_and(|s| s.has(Role::Street))
             && toks.get(i + 1).is_some_and(|w| w.t.kind == Kind::Word);
         // `room 80`, `phone 20`: the only number after such a word is still the price, unless
         // it is as long as an order number.
         let after_reference = after_reference && (numbers > 1 || digits >= 5);
-        if whole && (after_reference || glued || street) {
+        if whole && (after_reference || glued || street || phone) {
             toks[i].used = true;
+            // The groups of a phone number that follow, one space apart.
+            let mut j = i;
+            while phone
+                && toks.get(j + 1).is_some_and(|n| {
+                    n.t.kind == Kind::Number
+                        && n.t.suffix.is_empty()
+                        && n.t.start == toks[j].t.end + 1
+                })
+            {
+                j += 1;
+                toks[j].used = true;
+            }
         }
     }
 }
@@ -1136,6 +1253,7 @@ fn article_amount(toks: &mut [Tok]) -> Option<Amount> {
         unit_price: false,
         product: false,
         minor: false,
+        count_only: false,
     })
 }
 
@@ -1217,8 +1335,11 @@ fn separate_range(
         let joiner = &toks[a.last + 1];
         let opened = a.first > 0 && toks[a.first - 1].has(Role::RangeFrom);
         let dash = matches!(joiner.t.norm.as_str(), "-" | "–");
-        // A word joins a range only after `between`/`from`: `10 and 5` are two items.
-        let word = joiner.has(Role::RangeTo) && opened;
+        // A word joins a range only after `between`/`from`, or between two sums of money
+        // (`$15 to $20`): `10 and 5` are two items. `10 or 12` is a guess.
+        let both_money = a.currency.is_some() && b.currency.is_some();
+        let word =
+            (joiner.has(Role::RangeTo) && (opened || both_money)) || joiner.has(Role::Alternative);
         let ranged = dash || word;
         let start = if opened { a.first - 1 } else { a.first };
         ranged.then_some((a.value, b.value, start..b.last + 1))
@@ -1239,9 +1360,23 @@ fn glued_range(toks: &[Tok]) -> Option<(Decimal, Decimal, std::ops::Range<usize>
     })
 }
 
+/// `that was a nice day`, `money is tight lately`, `my son turned 5 today`: words of talk,
+/// and nothing that records money: no spending or income word, no question word, and no
+/// price (or only a bare number with nothing bought).
+fn chit_chat(toks: &[Tok], amounts: &[Amount], asks: bool) -> bool {
+    if asks || !any(toks, Role::Chat) || any(toks, Role::ExpenseVerb) || any(toks, Role::Income) {
+        return false;
+    }
+    let (category, _, _) = category_in(toks, 0..toks.len());
+    let priced = amounts.iter().any(|a| a.currency.is_some() || a.strong);
+    amounts.is_empty() || (!priced && category.is_none())
+}
+
 /// A greeting and nothing else: `hi`, `good morning!`, `hola`.
 fn greeting_only(toks: &[Tok]) -> bool {
-    let mut content = (0..toks.len()).filter(|&i| !toks[i].used && !toks[i].is_filler());
+    // `hi there 👋`: emoji around a greeting do not make it more.
+    let mut content = (0..toks.len())
+        .filter(|&i| !toks[i].used && !toks[i].is_filler() && toks[i].t.kind != Kind::Other);
     let Some(first) = content.next() else {
         return false;
     };
@@ -1328,11 +1463,44 @@ fn expense(toks: &mut [Tok], amounts: &[Amount], text: &str, date: Option<NaiveD
             .collect();
         return Intent::AddExpense { items, date };
     }
+    if let Some(runs) = unseparated_items(toks, amounts) {
+        let items = runs
+            .into_iter()
+            .map(|r| item(toks, amounts, text, r))
+            .collect();
+        return Intent::AddExpense { items, date };
+    }
     let all = 0..toks.len();
     Intent::AddExpense {
         items: vec![item(toks, amounts, text, all)],
         date,
     }
+}
+
+/// `milk 3.49 eggs 4.29 bread 2.99`: several prices, each after its own words, with no
+/// separators, are several items: each one's words and its price.
+fn unseparated_items(toks: &[Tok], amounts: &[Amount]) -> Option<Vec<std::ops::Range<usize>>> {
+    if amounts.len() < 2
+        || amounts
+            .iter()
+            .any(|a| a.quantity || a.unit_price || a.product)
+    {
+        return None;
+    }
+    let content = |i: usize| !toks[i].used && !toks[i].is_filler();
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for a in amounts {
+        if !(start..a.first).any(content) {
+            return None;
+        }
+        runs.push(start..a.last + 1);
+        start = a.last + 1;
+    }
+    if (start..toks.len()).any(content) {
+        return None;
+    }
+    Some(runs)
 }
 
 fn item(toks: &[Tok], amounts: &[Amount], text: &str, range: std::ops::Range<usize>) -> Item {
