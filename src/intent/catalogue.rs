@@ -67,6 +67,8 @@ pub(crate) enum Role {
     Ordinal(u8),
     /// `or`: two amounts with it between are a guess (`10 or 12`).
     Alternative,
+    /// `at`, `a las`: before a clock time (`coffee 4 at 9`).
+    ClockAt,
     /// `is`, `was`, `lol`: words of talk, not of a record.
     Chat,
     Unit(Unit),
@@ -297,6 +299,9 @@ pub(crate) struct Words {
     /// `move`: an entry to another category (`move the coffee to snacks`).
     #[serde(default)]
     pub r#move: Vec<String>,
+    /// `at`, `a las`: the words before a clock time (`see you at 8`).
+    #[serde(default)]
+    pub clock_at: Vec<String>,
     /// `10 or 12`: the word between two amounts when unsure.
     #[serde(default)]
     pub alternatives: Vec<String>,
@@ -565,6 +570,7 @@ pub(crate) fn extend(
     put(p, &w.greeting, Role::Greeting);
     put(p, &w.money, Role::Money);
     put(p, &w.alternatives, Role::Alternative);
+    put(p, &w.clock_at, Role::ClockAt);
     put(p, &w.chat, Role::Chat);
     put(p, &w.largest, Role::Largest);
     put(p, &w.top, Role::Top);

@@ -230,7 +230,10 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
         return None;
     };
     // `spending 2025`, `report 2024`: a year right after a question word is that year.
-    let asks = i > 0 && (toks[i - 1].has(Role::Summary) || toks[i - 1].has(Role::List));
+    let question_word = |t: &Tok| t.has(Role::Summary) || t.has(Role::List);
+    // `gastos de 2025`: a little word may stand between.
+    let asks = (i > 0 && question_word(&toks[i - 1]))
+        || (i > 1 && toks[i - 1].has(Role::Stop) && question_word(&toks[i - 2]));
     // `report 6 2025`: a month's number and its year after a question word.
     if asks && t.suffix.is_empty() && (1..=12).contains(&value) {
         if let (Some(y), last) = year_after(toks, i, today) {
@@ -278,7 +281,16 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
             let d = resolve_day(today, year, month, value)?;
             return with_last(day(d), last);
         }
-        if ordinal {
+        // `el 28`, `el día 3`: a bare day after the word for `on`, when another number is
+        // the price.
+        let on_word = i > 0
+            && (toks[i - 1].has(Role::On)
+                || (toks[i - 1].unit() == Some(Unit::Day) && i > 1 && toks[i - 2].has(Role::On)));
+        let other_number = toks
+            .iter()
+            .enumerate()
+            .any(|(k, n)| k != i && !n.used && n.t.kind == Kind::Number);
+        if ordinal || (on_word && other_number && t.suffix.is_empty()) {
             // `on the 3rd`: this month's, or last month's when it is still to come.
             let this = today.with_day(value);
             let d = match this {

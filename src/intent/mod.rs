@@ -479,6 +479,14 @@ impl Catalogue {
                     .other_commands
                     .get(&name)
                     .map_or(&rest[..name_len], String::as_str);
+                // `/informe 30`: a question command and a bare count of days.
+                if let Some(q) = last_days() {
+                    match parse::parse(words, lexicon, &self.common, ctx.today, None) {
+                        Intent::Summary(_) => return Intent::Summary(q),
+                        Intent::List(_) => return Intent::List(q),
+                        _ => {}
+                    }
+                }
                 let text = format!("{words} {args}");
                 parse::parse(&text, lexicon, &self.common, ctx.today, None)
             }

@@ -983,8 +983,12 @@ fn mark_ids(toks: &mut [Tok]) {
         let phone = toks[i].t.norm.starts_with('0')
             && digits >= 3
             && toks[i].t.norm.bytes().all(|b| b.is_ascii_digit());
-        let street = toks.get(i + 2).is_some_and(|s| s.has(Role::Street))
-            && toks.get(i + 1).is_some_and(|w| w.t.kind == Kind::Word);
+        // `221 Baker Street`, `calle Mayor 25`
+        let street = (toks.get(i + 2).is_some_and(|s| s.has(Role::Street))
+            && toks
+                .get(i + 1)
+                .is_some_and(|w| w.t.kind == Kind::Word && !w.is_filler()))
+            || (i >= 2 && toks[i - 2].has(Role::Street) && toks[i - 1].t.kind == Kind::Word);
         // `room 80`, `phone 20`: the only number after such a word is still the price, unless
         // it is as long as an order number.
         let after_reference = after_reference && (numbers > 1 || digits >= 5);
@@ -1013,7 +1017,9 @@ fn join_major_minor(toks: &mut [Tok], amounts: &mut Vec<Amount>) {
     while i + 1 < amounts.len() {
         let (a, b) = (&amounts[i], &amounts[i + 1]);
         let gap = b.first.saturating_sub(a.last + 1);
-        let joined = gap == 0 || (gap == 1 && toks[a.last + 1].has(Role::NumberJoin));
+        let joined = gap == 0
+            || (gap == 1
+                && (toks[a.last + 1].has(Role::NumberJoin) || toks[a.last + 1].has(Role::Stop)));
         if a.currency.is_some() && !a.minor && b.minor && b.value < Decimal::ONE && joined {
             let value = a.value + b.value;
             let last = b.last;
@@ -1263,8 +1269,8 @@ fn is_clock_time(toks: &[Tok], a: &Amount) -> bool {
         && a.value.fract().is_zero()
         && a.value >= Decimal::ONE
         && a.value <= Decimal::from(12)
-        && a.first > 0
-        && toks[a.first - 1].t.norm == "at"
+        && (1..=3)
+            .any(|len| a.first >= len && toks[a.first - len].len_of(Role::ClockAt) == Some(len))
 }
 
 /// Takes clock times out of the amounts: `coffee 4 at 9` costs 4. A time stays a unit price
@@ -1375,15 +1381,29 @@ fn chit_chat(toks: &[Tok], amounts: &[Amount], asks: bool) -> bool {
 /// A greeting and nothing else: `hi`, `good morning!`, `hola`.
 fn greeting_only(toks: &[Tok]) -> bool {
     // `hi there 👋`: emoji around a greeting do not make it more.
-    let mut content = (0..toks.len())
-        .filter(|&i| !toks[i].used && !toks[i].is_filler() && toks[i].t.kind != Kind::Other);
-    let Some(first) = content.next() else {
+    let Some(first) = (0..toks.len())
+        .find(|&i| !toks[i].used && !toks[i].is_filler() && toks[i].t.kind != Kind::Other)
+    else {
         return false;
     };
     let Some(len) = toks[first].len_of(Role::Greeting) else {
         return false;
     };
-    content.all(|i| i < first + len)
+    // `hola, qué tal`: greetings in a row are still a greeting (one may start with a little
+    // word, as `qué tal` does).
+    let mut covered = first + len;
+    for i in first + len..toks.len() {
+        let t = &toks[i];
+        if i < covered || t.used || t.t.kind == Kind::Other {
+            continue;
+        }
+        match t.len_of(Role::Greeting) {
+            Some(len) => covered = i + len,
+            None if t.is_filler() => {}
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The natural-language forms of the settings commands: `set my currency to EUR`, `my time zone

@@ -21,6 +21,8 @@ crate::each_engine!(
     text_is_stored_as_typed_and_long_notes_are_shortened_visibly,
     the_category_buttons_move_an_expense_to_another_category,
     without_sendgrid_email_commands_say_so_and_change_nothing,
+    questions_get_answers_from_the_ledger,
+    corrections_by_message_change_the_entry,
 );
 
 /// Wednesday 25 November 2026, noon UTC.
@@ -466,6 +468,133 @@ async fn without_sendgrid_email_commands_say_so_and_change_nothing(url: String) 
     let r = say(&bot, &ivy, "/verify 123456").await;
     assert!(
         r.text.contains("wrong, expired or already used"),
+        "{}",
+        r.text
+    );
+}
+
+/// The entry number a recording reply ends with: `… (#12)`.
+fn entry_id(reply: &Reply) -> i64 {
+    let at = reply
+        .text
+        .rfind("(#")
+        .expect("an entry number in the reply");
+    reply.text[at + 2..]
+        .split(')')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number")
+}
+
+async fn questions_get_answers_from_the_ledger(url: String) {
+    let (bot, _) = bot(&url).await;
+    let ann = person(Platform::Console, "ann");
+    for text in [
+        "lunch 12",
+        "taxi 30 yesterday",
+        "coffee 4",
+        "coffee 3.50 on monday",
+        "bus 2",
+        "hotel 120 on october 10",
+        "dinner 40 on october 11",
+    ] {
+        say(&bot, &ann, text).await;
+    }
+    let r = say(&bot, &ann, "biggest purchase this month").await;
+    assert!(
+        r.text
+            .contains("largest expense was 30.00 USD · transport · taxi"),
+        "{}",
+        r.text
+    );
+    let r = say(&bot, &ann, "my 2 biggest expenses last month").await;
+    assert!(
+        r.text.contains("1. 120.00 USD") && r.text.contains("2. 40.00 USD"),
+        "{}",
+        r.text
+    );
+    let r = say(&bot, &ann, "top 2 categories").await;
+    let lines: Vec<&str> = r.text.lines().collect();
+    assert!(lines[0].contains("where the money went"), "{}", r.text);
+    assert!(
+        lines[1].contains("1. transport 32.00 USD (62 %, 2×)")
+            && lines[2].contains("2. food 19.50 USD"),
+        "{}",
+        r.text
+    );
+    assert_eq!(lines.len(), 3, "two categories: {}", r.text);
+    let r = say(&bot, &ann, "average per day").await;
+    // 51.50 spent over the 25 days of November so far, in 5 expenses.
+    assert!(
+        r.text
+            .contains("51.50 USD over 25 days, so 2.06 USD a day on average")
+            && r.text.contains("5 expenses of 10.30 USD"),
+        "{}",
+        r.text
+    );
+    let r = say(&bot, &ann, "this month vs last month").await;
+    assert!(
+        r.text.starts_with("November 2026 vs October 2026")
+            && r.text.contains("travel: 0.00 USD · 120.00 USD")
+            && r.text.contains("total: 51.50 USD (5) · 160.00 USD (2)")
+            && r.text.contains("108.50 USD (-68 %) less than October 2026"),
+        "{}",
+        r.text
+    );
+    let r = say(&bot, &ann, "transport vs food").await;
+    assert!(
+        r.text.contains(
+            "transport · November 2026: 12.50 USD (+64 %) more than food · November 2026"
+        ),
+        "{}",
+        r.text
+    );
+    let r = say(&bot, &ann, "find coffee").await;
+    assert!(
+        r.text.contains("“coffee”")
+            && r.text.lines().filter(|l| l.starts_with('#')).count() == 2
+            && !r.text.contains("taxi"),
+        "{}",
+        r.text
+    );
+    let r = say(&bot, &ann, "find sushi").await;
+    assert!(r.text.contains("Nothing with “sushi”"), "{}", r.text);
+    let r = say(&bot, &ann, "give me the overview").await;
+    assert!(
+        r.text.contains("spent 51.50 USD in 5 expenses"),
+        "{}",
+        r.text
+    );
+}
+
+async fn corrections_by_message_change_the_entry(url: String) {
+    let (bot, _) = bot(&url).await;
+    let ben = person(Platform::Console, "ben");
+    let lunch = entry_id(&say(&bot, &ben, "lunch 12").await);
+    say(&bot, &ben, "coffee 4").await;
+    let r = say(&bot, &ben, &format!("change {lunch} to 15")).await;
+    assert!(
+        r.text.contains("12.00 USD · food · lunch") && r.text.contains("15.00 USD · food · lunch"),
+        "{}",
+        r.text
+    );
+    let r = say(&bot, &ben, &format!("#{lunch} is entertainment")).await;
+    assert!(
+        r.text.contains("15.00 USD · entertainment · lunch"),
+        "{}",
+        r.text
+    );
+    let r = say(&bot, &ben, "move the coffee to snacks").await;
+    assert!(r.text.contains("4.00 USD · food · coffee"), "{}", r.text);
+    let r = say(&bot, &ben, "change the last one to 4.50").await;
+    assert!(r.text.contains("4.50 USD · food · coffee"), "{}", r.text);
+    let r = say(&bot, &ben, "change 99999 to 5").await;
+    assert!(r.text.contains("couldn't find"), "{}", r.text);
+    let r = say(&bot, &ben, &format!("change {lunch} to 0")).await;
+    assert!(r.text.contains("more than zero"), "{}", r.text);
+    let r = say(&bot, &ben, "how much this month").await;
+    assert!(
+        r.text.contains("spent 19.50 USD in 2 expenses"),
         "{}",
         r.text
     );
