@@ -33,6 +33,7 @@ pub(crate) enum Role {
     CategoriesQuestion,
     Link,
     Greeting,
+    MonthToDate,
     /// `bucks`: money in the person's own currency.
     Money,
     Largest,
@@ -169,6 +170,8 @@ pub(crate) struct Lexicon {
     pub dot_thousands: bool,
     /// Single-word category keywords and names by length, for typo tolerance.
     pub fuzzy: Vec<(String, Role)>,
+    /// Letters after a number that make it an ordinal (`st`, `º`, `er`).
+    pub ordinal_suffixes: std::collections::HashSet<String>,
 }
 
 /// One language file as written.
@@ -366,6 +369,9 @@ pub(crate) struct Dates {
     pub year: Vec<String>,
     #[serde(default)]
     pub fortnight: Vec<String>,
+    /// `month to date`, `since the start of the month`: from the first of the month to today.
+    #[serde(default)]
+    pub month_to_date: Vec<String>,
     /// `year to date`, `ytd`: from the first of January to today.
     #[serde(default)]
     pub year_to_date: Vec<String>,
@@ -377,6 +383,9 @@ pub(crate) struct Dates {
     /// January first.
     #[serde(default)]
     pub months: Vec<Vec<String>>,
+    /// Letters after a number that make it an ordinal: `3rd`, `1º`, `1er`.
+    #[serde(default)]
+    pub ordinal_suffixes: Vec<String>,
     /// Ordinal words, first first: `the first of october`, `second quarter`.
     #[serde(default)]
     pub ordinals: Vec<Vec<String>>,
@@ -619,6 +628,7 @@ pub(crate) fn extend(
     put(p, &d.year, Role::Unit(Unit::Year));
     put(p, &d.fortnight, Role::Unit(Unit::Fortnight));
     put(p, &d.year_to_date, Role::YearToDate);
+    put(p, &d.month_to_date, Role::MonthToDate);
     put(p, &d.quarter, Role::Unit(Unit::Quarter));
     if !d.weekdays.is_empty() && d.weekdays.len() != 7 {
         return Err(invalid(
@@ -637,6 +647,9 @@ pub(crate) fn extend(
     }
     for (i, names) in d.months.iter().enumerate() {
         put(p, names, Role::Month(i as u8 + 1));
+    }
+    for suffix in &d.ordinal_suffixes {
+        lexicon.ordinal_suffixes.insert(super::lexer::fold(suffix));
     }
     for (names, n) in d.ordinals.iter().zip(1u8..=31) {
         put(p, names, Role::Ordinal(n));
@@ -747,6 +760,7 @@ impl Lexicon {
             month_first: true,
             dot_thousands: false,
             fuzzy: Vec::new(),
+            ordinal_suffixes: std::collections::HashSet::new(),
         }
     }
 }

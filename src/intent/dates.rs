@@ -93,12 +93,16 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
         let first = NaiveDate::from_ymd_opt(today.year(), 1, 1)?;
         return Some((i + len - 1, None, Some(DateRange::new(first, today))));
     }
+    if let Some(len) = t.len_of(Role::MonthToDate) {
+        let first = today.with_day(1)?;
+        return Some((i + len - 1, None, Some(DateRange::new(first, today))));
+    }
     if let Some(len) = t.len_of(Role::Tomorrow) {
         return with_last(day(today.succ_opt()?), i + len - 1);
     }
     // `hace 2 días`, `hace una semana`
-    if t.has(Role::AgoBefore) {
-        if let Some((n, after)) = count_at(toks, i + 1) {
+    if let Some(len) = t.len_of(Role::AgoBefore) {
+        if let Some((n, after)) = count_at(toks, i + len) {
             if let Some(unit) = toks.get(after).and_then(Tok::unit) {
                 return with_last(day(ago(today, n, unit)?), after);
             }
@@ -122,11 +126,11 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
             }
         }
     }
-    if let Some(m) = ordinal_at(toks, i, today) {
+    if let Some(m) = ordinal_at(toks, i, lex, today) {
         return Some(m);
     }
     if let Some(month) = t.month() {
-        return month_at(toks, i, month, today);
+        return month_at(toks, i, month, lex, today);
     }
     if let Some(wd) = t.weekday() {
         // `viernes pasado`
@@ -172,7 +176,7 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
             return Some((i + 1, Some(sat), Some(DateRange::new(sat, sun))));
         }
         if let Some(month) = next.month() {
-            return month_at(toks, i + 1, month, today);
+            return month_at(toks, i + 1, month, lex, today);
         }
         // `last 7 days`, `past two weeks`, `últimos 3 meses`
         if is_last {
@@ -213,6 +217,13 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
             )?;
             return with_last(day(d), i);
         }
+        // `20-11-2026`, `11-20-2026`: the language's order, with the year last.
+        if parts.len() == 3 && parts[2].len() == 4 {
+            return with_last(
+                day(slash_date(&parts.join("/"), lex.month_first, today)?),
+                i,
+            );
+        }
         return None;
     }
     if norm.contains(':') || matches!(t.suffix.as_str(), "am" | "pm" | "h" | "hs" | "hrs") {
@@ -247,15 +258,12 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
         let first = NaiveDate::from_ymd_opt(i32::try_from(value).ok()?, 1, 1)?;
         return Some((i, None, Some(DateRange::year_of(first))));
     }
-    if matches!(t.suffix.as_str(), "st" | "nd" | "rd" | "th") {
-        if let Some(m) = ordinal_at(toks, i, today) {
+    if lex.ordinal_suffixes.contains(&t.suffix) {
+        if let Some(m) = ordinal_at(toks, i, lex, today) {
             return Some(m);
         }
     }
-    let ordinal = matches!(
-        t.suffix.as_str(),
-        "st" | "nd" | "rd" | "th" | "o" | "a" | "er"
-    );
+    let ordinal = lex.ordinal_suffixes.contains(&t.suffix);
     if !t.suffix.is_empty() && !ordinal {
         return None;
     }
@@ -269,9 +277,9 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
         {
             j += 1;
         }
-        let month_has_own_day = toks.get(j + 1).is_some_and(is_day_number)
+        let month_has_own_day = toks.get(j + 1).is_some_and(|n| is_day_number(n, lex))
             || (toks.get(j + 1).is_some_and(|n| n.t.norm == ".")
-                && toks.get(j + 2).is_some_and(is_day_number));
+                && toks.get(j + 2).is_some_and(|n| is_day_number(n, lex)));
         if let Some(month) = toks
             .get(j)
             .and_then(Tok::month)
@@ -300,6 +308,12 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
             return with_last(day(d), i);
         }
     }
+    // `les 7 derniers jours`, `2 dernières semaines`: the count before the word for last.
+    if toks.get(i + 1).is_some_and(|n| n.has(Role::Last)) && t.suffix.is_empty() {
+        if let Some(unit) = toks.get(i + 2).and_then(Tok::unit) {
+            return Some((i + 2, None, Some(last_n(today, value, unit)?)));
+        }
+    }
     // `2 days ago`
     if let Some(unit) = toks.get(i + 1).and_then(Tok::unit) {
         if toks.get(i + 2).is_some_and(|n| n.has(Role::Ago)) {
@@ -307,7 +321,11 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
         }
     }
     // `in 2025`
-    if (1970..=2100).contains(&value) && i > 0 && toks[i - 1].has(Role::In) {
+    let in_word = (i > 0 && toks[i - 1].has(Role::In))
+        || toks
+            .get(i + 1)
+            .is_some_and(|n| n.has(Role::In) && n.t.kind == Kind::Word);
+    if (1970..=2100).contains(&value) && norm.len() == 4 && in_word {
         let y = i32::try_from(value).ok()?;
         let r = DateRange::new(
             NaiveDate::from_ymd_opt(y, 1, 1)?,
@@ -320,7 +338,7 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
 
 /// `the first of october`, `second quarter`, `first quarter of 2025`, `the 1st of the month`:
 /// an ordinal word (or an ordinal number before a quarter) and what it counts.
-fn ordinal_at(toks: &[Tok], i: usize, today: NaiveDate) -> Option<Match> {
+fn ordinal_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<Match> {
     let t = &toks[i];
     let n = t
         .find(|r| {
@@ -331,7 +349,7 @@ fn ordinal_at(toks: &[Tok], i: usize, today: NaiveDate) -> Option<Match> {
             }
         })
         .or_else(|| {
-            let ordinal = matches!(t.t.suffix.as_str(), "st" | "nd" | "rd" | "th");
+            let ordinal = lex.ordinal_suffixes.contains(&t.t.suffix);
             (t.t.kind == Kind::Number && ordinal)
                 .then(|| t.t.norm.parse().ok())
                 .flatten()
@@ -380,24 +398,23 @@ fn ordinal_at(toks: &[Tok], i: usize, today: NaiveDate) -> Option<Match> {
 }
 
 /// A plain or ordinal number that can be a day of a month.
-fn is_day_number(n: &Tok) -> bool {
+fn is_day_number(n: &Tok, lex: &Lexicon) -> bool {
     n.t.kind == Kind::Number
-        && (n.t.suffix.is_empty() || matches!(n.t.suffix.as_str(), "st" | "nd" | "rd" | "th"))
+        && (n.t.suffix.is_empty() || lex.ordinal_suffixes.contains(&n.t.suffix))
         && n.t.norm.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
 }
 
 /// `Nov 20`, `Nov. 20`, `november 20th 2025`, or the month alone (`october`, `october 2025`).
-fn month_at(toks: &[Tok], i: usize, month: u32, today: NaiveDate) -> Option<Match> {
+fn month_at(toks: &[Tok], i: usize, month: u32, lex: &Lexicon, today: NaiveDate) -> Option<Match> {
     if toks.get(i + 1).is_some_and(|n| n.t.norm == ".")
-        && toks.get(i + 2).is_some_and(is_day_number)
+        && toks.get(i + 2).is_some_and(|n| is_day_number(n, lex))
     {
         let d: u32 = toks[i + 2].t.norm.parse().ok()?;
         let (year, last) = year_after(toks, i + 2, today);
         return with_last(day(resolve_day(today, year, month, d)?), last);
     }
     if let Some(n) = toks.get(i + 1) {
-        let ordinal_or_plain =
-            n.t.suffix.is_empty() || matches!(n.t.suffix.as_str(), "st" | "nd" | "rd" | "th");
+        let ordinal_or_plain = n.t.suffix.is_empty() || lex.ordinal_suffixes.contains(&n.t.suffix);
         if n.t.kind == Kind::Number
             && ordinal_or_plain
             && n.t.norm.bytes().all(|b| b.is_ascii_digit())
@@ -422,10 +439,19 @@ fn month_at(toks: &[Tok], i: usize, month: u32, today: NaiveDate) -> Option<Matc
 
 /// A four-digit year right after token `i`, if any, and the last token used.
 fn year_after(toks: &[Tok], i: usize, _today: NaiveDate) -> (Option<i32>, usize) {
-    match toks.get(i + 1) {
+    // `outubro de 2025`: a little word may stand between.
+    let at = if toks
+        .get(i + 1)
+        .is_some_and(|n| n.has(Role::Stop) || n.has(Role::In))
+    {
+        i + 2
+    } else {
+        i + 1
+    };
+    match toks.get(at) {
         Some(n) if n.t.kind == Kind::Number && n.t.suffix.is_empty() && n.t.norm.len() == 4 => {
             match n.t.norm.parse::<i32>() {
-                Ok(y) if (1970..=2100).contains(&y) => (Some(y), i + 1),
+                Ok(y) if (1970..=2100).contains(&y) => (Some(y), at),
                 _ => (None, i),
             }
         }
@@ -646,13 +672,28 @@ fn join_ranges(toks: &mut [Tok], found: &mut Vec<Mention>, today: NaiveDate) {
         }
     }
     for m in found.iter_mut() {
-        if m.first > 0 && toks[m.first - 1].has(Role::Since) {
-            if let Some(r) = m.range {
-                m.first -= 1;
-                toks[m.first].used = true;
-                m.range = Some(DateRange::new(r.from, today.max(r.from)));
-                m.day = None;
+        // `since monday`, `a partir de segunda`, and after the date: `somvar se`.
+        let before = (1..=3).find(|&len| {
+            m.first >= len
+                && toks[m.first - len].len_of(Role::Since) == Some(len)
+                && !toks[m.first - len].used
+        });
+        let after = toks
+            .get(m.last + 1)
+            .filter(|n| !n.used && n.len_of(Role::Since) == Some(1))
+            .map(|_| m.last + 1);
+        if let (Some(r), true) = (m.range, before.is_some() || after.is_some()) {
+            if let Some(len) = before {
+                m.first -= len;
             }
+            if let Some(a) = after {
+                m.last = a;
+            }
+            for t in &mut toks[m.first..=m.last] {
+                t.used = true;
+            }
+            m.range = Some(DateRange::new(r.from, today.max(r.from)));
+            m.day = None;
         } else if m.first > 0 && toks[m.first - 1].has(Role::RangeFrom) && m.range.is_some() {
             m.first -= 1;
             toks[m.first].used = true;

@@ -21,6 +21,8 @@ pub(crate) struct Tok {
     pub roles: Vec<(Role, usize)>,
     /// Already taken by a date, an amount, a currency or a command word.
     pub used: bool,
+    /// Its category is a guess from a misspelling, weaker than any word as written.
+    pub fuzzy: bool,
 }
 
 impl Tok {
@@ -156,6 +158,7 @@ fn annotate(tokens: Vec<Token>, lex: &Lexicon, common: &Common, text: &str) -> V
     let mut out: Vec<Tok> = Vec::with_capacity(tokens.len());
     for (i, t) in tokens.into_iter().enumerate() {
         let mut roles = Vec::new();
+        let mut fuzzy = false;
         match t.kind {
             Kind::Word | Kind::Hashtag | Kind::Punct => {
                 if let Some(entries) = lex.phrases.get(&norms[i]) {
@@ -184,8 +187,9 @@ fn annotate(tokens: Vec<Token>, lex: &Lexicon, common: &Common, text: &str) -> V
                     }
                 }
                 if roles.is_empty() && t.kind != Kind::Punct {
-                    if let Some(role) = category_fallback(&t.norm, lex) {
+                    if let Some((role, guessed)) = category_fallback(&t.norm, lex) {
                         roles.push((role, 1));
+                        fuzzy = guessed;
                     }
                 }
             }
@@ -212,13 +216,15 @@ fn annotate(tokens: Vec<Token>, lex: &Lexicon, common: &Common, text: &str) -> V
             t,
             roles,
             used: false,
+            fuzzy,
         });
     }
     out
 }
 
-/// Plurals and small typos of category words: `coffees`, `coffe`, `grocerys`.
-fn category_fallback(word: &str, lex: &Lexicon) -> Option<Role> {
+/// Plurals and small typos of category words: `coffees`, `coffe`, `grocerys`. Says whether it
+/// is a guess from a typo (the closest word wins).
+fn category_fallback(word: &str, lex: &Lexicon) -> Option<(Role, bool)> {
     let is_category = |r: &Role| {
         matches!(
             r,
@@ -236,12 +242,12 @@ fn category_fallback(word: &str, lex: &Lexicon) -> Option<Role> {
     if n >= 3 {
         if let Some(stem) = word.strip_suffix("ies") {
             if let Some(r) = single(&format!("{stem}y")) {
-                return Some(r);
+                return Some((r, false));
             }
         }
         for suffix in ["es", "s"] {
             if let Some(r) = word.strip_suffix(suffix).and_then(single) {
-                return Some(r);
+                return Some((r, false));
             }
         }
     }
@@ -252,10 +258,11 @@ fn category_fallback(word: &str, lex: &Lexicon) -> Option<Role> {
     lex.fuzzy
         .iter()
         .filter(|(w, _)| w.len().abs_diff(word.len()) <= max)
-        .find(|(w, _)| {
-            w.starts_with(|c: char| word.starts_with(c)) && edit_distance(w, word, max) <= max
-        })
-        .map(|(_, r)| *r)
+        .filter(|(w, _)| w.starts_with(|c: char| word.starts_with(c)))
+        .map(|(w, r)| (edit_distance(w, word, max), *r))
+        .filter(|(d, _)| *d <= max)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, r)| (r, true))
 }
 
 /// Optimal string alignment distance, giving up early past `max`.
@@ -563,10 +570,12 @@ fn read_number(toks: &[Tok], i: usize, lex: &Lexicon) -> Option<Number> {
     let mut last = None;
     // The value of the number word just before, when nothing scaled it since.
     let mut previous: Option<u32> = None;
+    let mut hyphen = false;
+    let mut joined = false;
     while let Some(w) = toks.get(j).filter(|w| !w.used) {
         if let Some(v) = w.number_word() {
             // `twelve fifty`, `one fifty`: dollars and cents, said as two numbers.
-            if previous.is_some() && v >= 10 {
+            if previous.is_some() && v >= 10 && !hyphen && !joined {
                 let value = n.value() + Decimal::from(v) / Decimal::from(100);
                 return Some(Number {
                     value,
@@ -576,6 +585,8 @@ fn read_number(toks: &[Tok], i: usize, lex: &Lexicon) -> Option<Number> {
             }
             n.add(v);
             previous = Some(v);
+            hyphen = false;
+            joined = false;
         } else if let Some(s) = w.find(|r| {
             if let Role::Scale(s) = r {
                 Some(s)
@@ -594,7 +605,8 @@ fn read_number(toks: &[Tok], i: usize, lex: &Lexicon) -> Option<Number> {
             && previous.is_some()
             && toks.get(j + 1).is_some_and(|x| x.number_word().is_some())
         {
-            // `twenty-five`
+            // `twenty-five`, `soixante-dix`
+            hyphen = true;
         } else if w.has(Role::Article)
             && j == i
             && toks.get(j + 1).is_some_and(|x| x.scale().is_some())
@@ -602,10 +614,17 @@ fn read_number(toks: &[Tok], i: usize, lex: &Lexicon) -> Option<Number> {
             n.add(1);
         } else if w.has(Role::NumberJoin)
             && n.any
-            && toks.get(j + 1).is_some_and(|x| x.number_word().is_some())
+            && toks
+                .get(j + 1)
+                .is_some_and(|x| x.number_word().is_some() || x.has(Role::Article))
             && last.is_some()
         {
-            // `one hundred and five`
+            // `one hundred and five`, `duzentos e cinquenta`, `vinte e um`
+            joined = true;
+        } else if joined && w.has(Role::Article) {
+            // `vinte e um`: the article after the joiner is one.
+            n.add(1);
+            joined = false;
         } else {
             break;
         }
@@ -666,6 +685,8 @@ fn category_in(
         }
         for (role, _) in &t.roles {
             let (rank, idx) = match role {
+                // A misspelt word is a guess: any word as written beats it.
+                Role::CategoryName(c) | Role::CategoryKeyword(c) if t.fuzzy => (1, *c),
                 Role::CategoryName(c) => (if t.t.kind == Kind::Hashtag { 4 } else { 3 }, *c),
                 Role::CategoryKeyword(c) => (if t.t.kind == Kind::Hashtag { 4 } else { 2 }, *c),
                 Role::Merchant(c) => (if t.t.kind == Kind::Hashtag { 4 } else { 1 }, *c),
@@ -849,6 +870,12 @@ pub(crate) fn parse(
             return delete(&mut toks, first, &amounts, text);
         }
     }
+    // `chai wali entry hatao`: languages that put the verb last.
+    if let Some(last) = toks.iter().rposition(|t| !t.used && !t.is_filler()) {
+        if toks[last].has(Role::Delete) && amounts.is_empty() {
+            return delete(&mut toks, last, &amounts, text);
+        }
+    }
     if let Some(asked) = beyond_totals(&mut toks, &mut amounts, &mentions, text, today) {
         return asked;
     }
@@ -966,7 +993,17 @@ fn mark_ids(toks: &mut [Tok]) {
             .checked_sub(2)
             .filter(|_| joined_by_sign)
             .map(|p| &toks[p]);
-        let after_reference = prev.or(before_sign).is_some_and(|p| p.has(Role::Reference));
+        // `commande n° 4521`, `order no. 4521`: a number sign may stand between.
+        let numero = |k: usize| {
+            let t = &toks[k];
+            matches!(t.t.kind, Kind::Other | Kind::Punct)
+                || (t.t.kind == Kind::Word && t.t.norm.chars().count() <= 2 && t.roles.is_empty())
+        };
+        let skipped = (1..=3)
+            .take_while(|&back| i >= back && (back == 1 || numero(i - back + 1)))
+            .any(|back| toks[i - back].has(Role::Reference));
+        let after_reference =
+            skipped || prev.or(before_sign).is_some_and(|p| p.has(Role::Reference));
         // `apt 4B`: letters glued to a number after a reference word are part of the id.
         if !toks[i].t.suffix.is_empty() && !after_reference {
             continue;
@@ -1020,6 +1057,24 @@ fn join_major_minor(toks: &mut [Tok], amounts: &mut Vec<Amount>) {
         let joined = gap == 0
             || (gap == 1
                 && (toks[a.last + 1].has(Role::NumberJoin) || toks[a.last + 1].has(Role::Stop)));
+        // `um real e cinquenta`, `12 reais e 50`: a bare count after a sum of money and a
+        // joiner, ending the message, is its cents.
+        let bare_cents = a.strong
+            && a.currency.is_some()
+            && gap == 1
+            && toks[a.last + 1].has(Role::NumberJoin)
+            && b.currency.is_none()
+            && !b.minor
+            && b.value.fract().is_zero()
+            && b.value > Decimal::ZERO
+            && b.value < Decimal::from(100)
+            && i + 2 == amounts.len()
+            && toks[b.last + 1..].iter().all(|t| t.used || t.is_filler());
+        if bare_cents {
+            amounts[i + 1].value = b.value / Decimal::from(100);
+            amounts[i + 1].minor = true;
+        }
+        let (a, b) = (&amounts[i], &amounts[i + 1]);
         if a.currency.is_some() && !a.minor && b.minor && b.value < Decimal::ONE && joined {
             let value = a.value + b.value;
             let last = b.last;
@@ -1370,7 +1425,11 @@ fn glued_range(toks: &[Tok]) -> Option<(Decimal, Decimal, std::ops::Range<usize>
 /// and nothing that records money: no spending or income word, no question word, and no
 /// price (or only a bare number with nothing bought).
 fn chit_chat(toks: &[Tok], amounts: &[Amount], asks: bool) -> bool {
-    if asks || !any(toks, Role::Chat) || any(toks, Role::ExpenseVerb) || any(toks, Role::Income) {
+    if asks || !any(toks, Role::Chat) || any(toks, Role::ExpenseVerb) {
+        return false;
+    }
+    // `meu salário é muito baixo`: an income word with no amount is talk.
+    if any(toks, Role::Income) && !amounts.is_empty() {
         return false;
     }
     let (category, _, _) = category_in(toks, 0..toks.len());
@@ -1500,18 +1559,15 @@ fn expense(toks: &mut [Tok], amounts: &[Amount], text: &str, date: Option<NaiveD
 /// `milk 3.49 eggs 4.29 bread 2.99`: several prices, each after its own words, with no
 /// separators, are several items: each one's words and its price.
 fn unseparated_items(toks: &[Tok], amounts: &[Amount]) -> Option<Vec<std::ops::Range<usize>>> {
-    if amounts.len() < 2
-        || amounts
-            .iter()
-            .any(|a| a.quantity || a.unit_price || a.product)
-    {
+    if amounts.len() < 2 || amounts.iter().any(|a| a.unit_price || a.product) {
         return None;
     }
     let content = |i: usize| !toks[i].used && !toks[i].is_filler();
     let mut runs = Vec::new();
     let mut start = 0;
     for a in amounts {
-        if !(start..a.first).any(content) {
+        // Each price right after its own words: `table for 4 dinner 120` is one dinner.
+        if !(start..a.first).any(content) || a.first == 0 || !content(a.first - 1) {
             return None;
         }
         runs.push(start..a.last + 1);
