@@ -479,12 +479,7 @@ impl Bot {
             today: turn.today,
             lang: Some(&turn.lang),
         };
-        match self.catalogue.parse(text, &ctx) {
-            Intent::Unknown => self
-                .catalogue
-                .parse(text, &ParseContext { lang: None, ..ctx }),
-            intent => intent,
-        }
+        self.catalogue.understand(text, &ctx)
     }
 
     async fn button(&self, turn: &Turn<'_>, data: &str) -> Result<Reply, LedgerError> {

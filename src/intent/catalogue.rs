@@ -70,6 +70,12 @@ pub(crate) enum Role {
     Alternative,
     /// `at`, `a las`: before a clock time (`coffee 4 at 9`).
     ClockAt,
+    /// `baje`, `টায়`, `o'clock`: after a clock time (`9 baje`).
+    ClockAfter,
+    /// `kg`, `dozen`, `টা`: after a count of things (`2 kg`, `২টা`).
+    Measure,
+    /// `tarikh`, `তারিখে`: after a day of the month (`5 tarikh`).
+    DayOfMonth,
     /// `is`, `was`, `lol`: words of talk, not of a record.
     Chat,
     Unit(Unit),
@@ -305,6 +311,12 @@ pub(crate) struct Words {
     /// `at`, `a las`: the words before a clock time (`see you at 8`).
     #[serde(default)]
     pub clock_at: Vec<String>,
+    /// `baje`, `o'clock`: the words after a clock time (`9 baje`, `৯টায়`).
+    #[serde(default)]
+    pub clock_after: Vec<String>,
+    /// `kg`, `dozen`, `cups`, `টা`: words after a count of things, glued or not.
+    #[serde(default)]
+    pub measures: Vec<String>,
     /// `10 or 12`: the word between two amounts when unsure.
     #[serde(default)]
     pub alternatives: Vec<String>,
@@ -383,6 +395,9 @@ pub(crate) struct Dates {
     /// January first.
     #[serde(default)]
     pub months: Vec<Vec<String>>,
+    /// `tarikh`, `তারিখে`: after a number, a day of the month (`5 tarikh ko`).
+    #[serde(default)]
+    pub day_of_month: Vec<String>,
     /// Letters after a number that make it an ordinal: `3rd`, `1º`, `1er`.
     #[serde(default)]
     pub ordinal_suffixes: Vec<String>,
@@ -580,6 +595,8 @@ pub(crate) fn extend(
     put(p, &w.money, Role::Money);
     put(p, &w.alternatives, Role::Alternative);
     put(p, &w.clock_at, Role::ClockAt);
+    put(p, &w.clock_after, Role::ClockAfter);
+    put(p, &w.measures, Role::Measure);
     put(p, &w.chat, Role::Chat);
     put(p, &w.largest, Role::Largest);
     put(p, &w.top, Role::Top);
@@ -629,6 +646,7 @@ pub(crate) fn extend(
     put(p, &d.fortnight, Role::Unit(Unit::Fortnight));
     put(p, &d.year_to_date, Role::YearToDate);
     put(p, &d.month_to_date, Role::MonthToDate);
+    put(p, &d.day_of_month, Role::DayOfMonth);
     put(p, &d.quarter, Role::Unit(Unit::Quarter));
     if !d.weekdays.is_empty() && d.weekdays.len() != 7 {
         return Err(invalid(

@@ -229,6 +229,21 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
     if norm.contains(':') || matches!(t.suffix.as_str(), "am" | "pm" | "h" | "hs" | "hrs") {
         return Some((i, None, None));
     }
+    // `9 baje`, `৯টায়`, `9 o'clock`: a clock word after the hour.
+    let clock_after = |w: &str| {
+        lex.phrases
+            .get(w)
+            .is_some_and(|e| e.iter().any(|(_, r)| *r == Role::ClockAfter))
+    };
+    if clock_after(&t.suffix) {
+        return Some((i, None, None));
+    }
+    if toks
+        .get(i + 1)
+        .is_some_and(|n| n.t.kind == Kind::Word && n.has(Role::ClockAfter))
+    {
+        return Some((i + 1, None, None));
+    }
     if toks
         .get(i + 1)
         .is_some_and(|n| matches!(n.t.norm.as_str(), "am" | "pm"))
@@ -307,6 +322,25 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
             };
             return with_last(day(d), i);
         }
+    }
+    // `5 tarikh ko`, `২৩ তারিখে`: a day of this month (or last month's, when still to come).
+    if (1..=31).contains(&value)
+        && toks.get(i + 1).is_some_and(|n| n.has(Role::DayOfMonth))
+        && t.suffix.is_empty()
+    {
+        let d = match today.with_day(value) {
+            Some(d) if d <= today => d,
+            _ => today.checked_sub_months(Months::new(1))?.with_day(value)?,
+        };
+        return with_last(day(d), i + 1);
+    }
+    // `২০২৫ সালে`, `2025 saal`: a year followed by the word for year.
+    if (1970..=2100).contains(&value)
+        && norm.len() == 4
+        && toks.get(i + 1).and_then(Tok::unit) == Some(Unit::Year)
+    {
+        let from = NaiveDate::from_ymd_opt(i32::try_from(value).ok()?, 1, 1)?;
+        return Some((i + 1, None, Some(DateRange::year_of(from))));
     }
     // `les 7 derniers jours`, `2 dernières semaines`: the count before the word for last.
     if toks.get(i + 1).is_some_and(|n| n.has(Role::Last)) && t.suffix.is_empty() {

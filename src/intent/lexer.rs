@@ -55,6 +55,13 @@ pub(crate) fn fold(text: &str) -> String {
         if matches!(c, '\u{0300}'..='\u{036F}' | '\u{200C}' | '\u{200D}') {
             continue;
         }
+        // Indic letters with a nukta come precomposed from some keyboards and decomposed from
+        // others (`ড়` and `ড` + `়`): both read as the decomposed form.
+        if let Some((base, nukta)) = nukta_form(c) {
+            out.push(base);
+            out.push(nukta);
+            continue;
+        }
         for l in c.to_lowercase() {
             out.push(match l {
                 'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
@@ -82,6 +89,33 @@ pub(crate) fn is_letter(c: char) -> bool {
             && !c.is_numeric()
             && !is_symbol(c))
         || matches!(c, '\u{200C}' | '\u{200D}' | '\u{0300}'..='\u{036F}')
+}
+
+/// The base letter and nukta of a precomposed Devanagari or Bengali letter.
+fn nukta_form(c: char) -> Option<(char, char)> {
+    let base = match c {
+        '\u{0929}' => '\u{0928}',
+        '\u{0931}' => '\u{0930}',
+        '\u{0934}' => '\u{0933}',
+        '\u{0958}' => '\u{0915}',
+        '\u{0959}' => '\u{0916}',
+        '\u{095A}' => '\u{0917}',
+        '\u{095B}' => '\u{091C}',
+        '\u{095C}' => '\u{0921}',
+        '\u{095D}' => '\u{0922}',
+        '\u{095E}' => '\u{092B}',
+        '\u{095F}' => '\u{092F}',
+        '\u{09DC}' => '\u{09A1}',
+        '\u{09DD}' => '\u{09A2}',
+        '\u{09DF}' => '\u{09AF}',
+        _ => return None,
+    };
+    let nukta = if c < '\u{0980}' {
+        '\u{093C}'
+    } else {
+        '\u{09BC}'
+    };
+    Some((base, nukta))
 }
 
 fn is_word_char(c: char) -> bool {
@@ -380,6 +414,11 @@ mod tests {
         assert_eq!(words("ক্যাফে ১২০ টাকা"), ["ক্যাফে", "টাকা"]);
         assert_eq!(words("पढ़ाई की फ़ीस। ठीक"), ["पढ़ाई", "की", "फ़ीस", "ठीक"]);
         assert_eq!(words("cafe\u{301} 3"), ["cafe"]);
+        // Precomposed and decomposed nukta letters are one word.
+        assert_eq!(
+            words("\u{09AC}\u{09BE}\u{09DC}\u{09BF}"),
+            words("\u{09AC}\u{09BE}\u{09A1}\u{09BC}\u{09BF}")
+        );
     }
 
     #[test]

@@ -408,7 +408,7 @@ impl Catalogue {
         let text = text.trim();
         let lexicon = match ctx.lang {
             Some(l) => self.language(l).map_or(&self.merged, |l| &l.lexicon),
-            None => self.detect(text).map_or(&self.merged, |l| &l.lexicon),
+            None => self.detect(text, None).map_or(&self.merged, |l| &l.lexicon),
         };
         let Some(rest) = text.strip_prefix('/') else {
             return parse::parse(text, lexicon, &self.common, ctx.today, None);
@@ -493,9 +493,34 @@ impl Catalogue {
         }
     }
 
-    /// The language most of the message's words belong to; English when it ties for first,
-    /// `None` when no language knows any of them.
-    fn detect(&self, text: &str) -> Option<&Language> {
+    /// Parses in the person's language, and when that understands nothing, in the language
+    /// the words themselves are in (a Spanish speaker may write in English). Words the
+    /// person's own language has keep its meaning: `sim` is Portuguese for yes, not a SIM card.
+    pub fn understand(&self, text: &str, ctx: &ParseContext<'_>) -> Intent {
+        match self.parse(text, ctx) {
+            Intent::Unknown => {
+                let Some(own) = ctx.lang.and_then(|l| self.language(l)) else {
+                    return Intent::Unknown;
+                };
+                match self.detect(&lexer::ascii_digits(text), Some(own.file.code.as_str())) {
+                    Some(other) if !std::ptr::eq(other, own) => self.parse(
+                        text,
+                        &ParseContext {
+                            lang: Some(other.file.code.as_str()),
+                            ..*ctx
+                        },
+                    ),
+                    Some(_) => Intent::Unknown,
+                    None => self.parse(text, &ParseContext { lang: None, ..*ctx }),
+                }
+            }
+            intent => intent,
+        }
+    }
+
+    /// The language most of the message's words belong to; on a tie, `prefer` (the person's
+    /// own) and then English; `None` when no language knows any of them.
+    fn detect(&self, text: &str, prefer: Option<&str>) -> Option<&Language> {
         let words: Vec<String> = lexer::lex(text)
             .into_iter()
             .filter(|t| t.kind == lexer::Kind::Word)
@@ -504,9 +529,15 @@ impl Catalogue {
         let mut best: Option<(usize, &Language)> = None;
         for l in &self.languages {
             let n = words.iter().filter(|w| l.own.contains(*w)).count();
+            let favoured = |l: &Language| match prefer {
+                Some(p) => l.file.code == p,
+                None => l.file.code == "en",
+            };
             let better = match best {
                 None => n > 0,
-                Some((m, _)) => n > m || (n == m && l.file.code == "en"),
+                Some((m, b)) => {
+                    n > m || (n == m && favoured(l) && !(prefer.is_some() && favoured(b)))
+                }
             };
             if better {
                 best = Some((n, l));

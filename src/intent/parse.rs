@@ -251,13 +251,13 @@ fn category_fallback(word: &str, lex: &Lexicon) -> Option<(Role, bool)> {
             }
         }
     }
-    if n < 4 || !word.chars().all(char::is_alphabetic) {
+    if n < 4 || !word.chars().all(lexer::is_letter) {
         return None;
     }
     let max = if n >= 8 { 2 } else { 1 };
     lex.fuzzy
         .iter()
-        .filter(|(w, _)| w.len().abs_diff(word.len()) <= max)
+        .filter(|(w, _)| w.chars().count().abs_diff(n) <= max)
         .filter(|(w, _)| w.starts_with(|c: char| word.starts_with(c)))
         .map(|(w, r)| (edit_distance(w, word, max), *r))
         .filter(|(d, _)| *d <= max)
@@ -344,6 +344,49 @@ fn find_amounts(toks: &mut [Tok], lex: &Lexicon, common: &Common) -> Vec<Amount>
             value = value.checked_mul(s).unwrap_or(value);
             minor |= s < Decimal::ONE;
             last += 1;
+            // `2 thousand 500`, `২ হাজার ৫০০`: digits after a scale word add up when smaller.
+            if s > Decimal::ONE {
+                let rest = toks
+                    .get(last + 1)
+                    .filter(|n| !n.used && n.t.kind == Kind::Number && n.t.suffix.is_empty())
+                    .and_then(|n| parse_digits(&n.t.norm, lex.dot_thousands))
+                    .filter(|r| *r < s && !r.is_zero());
+                if let Some(r) = rest {
+                    value += r;
+                    last += 1;
+                }
+            }
+        }
+        // `2 kg`, `২টা`, `1 dozen`: a count of things, not money.
+        let measured = toks[i].t.kind == Kind::Number
+            && (is_measure(lex, &toks[i].t.suffix)
+                || toks
+                    .get(last + 1)
+                    .is_some_and(|n| !n.used && n.t.kind == Kind::Word && n.has(Role::Measure)));
+        if measured && currency.is_none() && !strong {
+            // A count for a unit price (`৩টা ডিম ১২ টাকা করে`), else no price at all.
+            let end = if toks[i].t.suffix.is_empty() {
+                last + 1
+            } else {
+                last
+            };
+            for t in &mut toks[i..=end] {
+                t.used = true;
+            }
+            found.push(Amount {
+                first: i,
+                last: end,
+                value,
+                currency: None,
+                strong: false,
+                quantity: true,
+                unit_price: false,
+                product: false,
+                minor: false,
+                count_only: true,
+            });
+            i = end + 1;
+            continue;
         }
         // `2 x 3.50`, `2x3.50`, `3 × 4`, `2 * 3.5`: a count times a price is the amount.
         let mut product = false;
@@ -515,6 +558,15 @@ struct Number {
     glued_x: bool,
     /// `60c`: counted in the minor unit.
     minor: bool,
+}
+
+/// Whether letters glued to a number are a measure (`500gm`, `২টা`).
+fn is_measure(lex: &Lexicon, suffix: &str) -> bool {
+    !suffix.is_empty()
+        && lex.phrases.get(suffix).is_some_and(|e| {
+            e.iter()
+                .any(|(rest, r)| rest.is_empty() && *r == Role::Measure)
+        })
 }
 
 /// A currency phrase that ends right before token `i` (`danish kroner 200`, `$12`): the
@@ -910,7 +962,8 @@ pub(crate) fn parse(
     let expense_verb = any(&toks, Role::ExpenseVerb);
     // `I have 2 cats`, `I love pizza`: talk about oneself without spending is chit-chat.
     let first_word = toks.iter().find(|t| !t.is_filler() || t.has(Role::Pronoun));
-    let chit_chat = first_word.is_some_and(|t| t.has(Role::Pronoun)) && !expense_verb;
+    let priced = amounts.iter().any(|a| a.currency.is_some() || a.strong);
+    let chit_chat = first_word.is_some_and(|t| t.has(Role::Pronoun)) && !expense_verb && !priced;
     // `call me at 5`, `see you at 8`: a time in talk, with nothing bought.
     if clock_times && category.is_none() && !expense_verb {
         return Intent::Unknown;
