@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use spendbot::intent::{Catalogue, ParseContext};
 
 /// At least 200 varied messages: expenses in many shapes, incomes, limits, questions, commands,
-/// Spanish, and chit-chat.
+/// other languages, and chit-chat.
 fn messages() -> Vec<String> {
     let fixed = [
         "spent 12 on lunch",
@@ -62,6 +62,20 @@ fn messages() -> Vec<String> {
         "lunch 12 15",
         "coffee",
         "how much did I spend on food this month?",
+        "biggest purchase this month",
+        "transport vs travel last month",
+        "change 42 to 15",
+        "milk 3.49 eggs 4.29 bread 2.99",
+        "gastei 12 no almoço",
+        "resumo do mês",
+        "12 € fürs Mittagessen",
+        "j'ai dépensé 12 € pour le déjeuner hier",
+        "lunch 115 kr igår",
+        "chai 20 rupaye",
+        "aaj ka kharcha",
+        "दूध 60 रुपये",
+        "দুধ ৬০ টাকা",
+        "আজকের খরচ",
     ];
     let notes = [
         "lunch",
