@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Deserialize;
 
 use crate::domain::{Currency, DEFAULT_CATEGORIES, LimitPeriod};
@@ -106,10 +107,10 @@ pub(crate) enum Unit {
 /// role. Longer phrases come first so the longest match wins.
 #[derive(Debug, Default)]
 pub(crate) struct PhraseMap {
-    map: HashMap<String, Vec<(Vec<String>, Role)>>,
+    map: FxHashMap<String, Vec<(Vec<String>, Role)>>,
     /// Phrases that an earlier language owns: when languages are merged, a later one does not
     /// add meanings to them (Spanish `a` is no price marker in English text).
-    locked: std::collections::HashSet<String>,
+    locked: FxHashSet<String>,
 }
 
 impl PhraseMap {
@@ -175,9 +176,10 @@ pub(crate) struct Lexicon {
     /// `1.200` means one thousand two hundred.
     pub dot_thousands: bool,
     /// Single-word category keywords and names by length, for typo tolerance.
-    pub fuzzy: Vec<(String, Role)>,
+    /// By first letter: each word, its length in letters, and its role.
+    pub fuzzy: FxHashMap<char, Vec<(String, usize, Role)>>,
     /// Letters after a number that make it an ordinal (`st`, `º`, `er`).
-    pub ordinal_suffixes: std::collections::HashSet<String>,
+    pub ordinal_suffixes: FxHashSet<String>,
 }
 
 /// One language file as written.
@@ -753,7 +755,7 @@ fn common_roles(
 
 /// Builds the single-word list used for typo tolerance: category names and keywords.
 pub(crate) fn build_fuzzy(lexicon: &mut Lexicon) {
-    let mut fuzzy: Vec<(String, Role)> = Vec::new();
+    let mut fuzzy: FxHashMap<char, Vec<(String, usize, Role)>> = FxHashMap::default();
     for (word, entries) in lexicon.phrases.words() {
         for (rest, role) in entries {
             if rest.is_empty()
@@ -763,11 +765,19 @@ pub(crate) fn build_fuzzy(lexicon: &mut Lexicon) {
                     Role::CategoryName(_) | Role::CategoryKeyword(_) | Role::Merchant(_)
                 )
             {
-                fuzzy.push((word.to_owned(), *role));
+                if let Some(first) = word.chars().next() {
+                    let len = word.chars().count();
+                    fuzzy
+                        .entry(first)
+                        .or_default()
+                        .push((word.to_owned(), len, *role));
+                }
             }
         }
     }
-    fuzzy.sort_by(|a, b| a.0.cmp(&b.0));
+    for words in fuzzy.values_mut() {
+        words.sort_by(|a, b| a.0.cmp(&b.0));
+    }
     lexicon.fuzzy = fuzzy;
 }
 
@@ -777,8 +787,8 @@ impl Lexicon {
             phrases: PhraseMap::default(),
             month_first: true,
             dot_thousands: false,
-            fuzzy: Vec::new(),
-            ordinal_suffixes: std::collections::HashSet::new(),
+            fuzzy: FxHashMap::default(),
+            ordinal_suffixes: FxHashSet::default(),
         }
     }
 }

@@ -207,6 +207,54 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
         }
         return with_last(day(slash_date(norm, lex.month_first, today)?), i);
     }
+    // `20.11.2026`, and `14.11.` with its closing dot: a day-first date with dots.
+    let glued_dot = toks
+        .get(i + 1)
+        .is_some_and(|n| n.t.norm == "." && n.t.start == t.end);
+    let dots = norm.matches('.').count();
+    if !lex.month_first && t.suffix.is_empty() && (dots == 2 || (dots == 1 && glued_dot)) {
+        let parts: Vec<&str> = norm.split('.').collect();
+        let year_ok = parts.get(2).is_none_or(|y| y.len() == 4 || y.len() == 2);
+        if year_ok && parts[1].len() <= 2 && parts[0].len() <= 2 {
+            if let Some(d) = slash_date(&parts.join("/"), false, today) {
+                let last = if dots == 1 { i + 1 } else { i };
+                return with_last(day(d), last);
+            }
+        }
+    }
+    // `am 3.`, `3. Quartal`, `1. November`: a number and a dot are an ordinal where the
+    // language writes them so.
+    if glued_dot && t.suffix.is_empty() && lex.ordinal_suffixes.contains(".") && dots == 0 {
+        let j = i + 2;
+        let next = toks.get(j);
+        let on_before = i > 0 && toks[i - 1].has(Role::On);
+        if let Ok(n) = norm.parse::<u32>() {
+            if next.and_then(Tok::unit) == Some(Unit::Quarter) && (1..=4).contains(&n) {
+                let (year, last) = year_after(toks, j, today);
+                return Some((last, None, Some(quarter(year.unwrap_or(today.year()), n)?)));
+            }
+            if let Some(month) = next.and_then(Tok::month) {
+                let (year, last) = year_after(toks, j, today);
+                return with_last(day(resolve_day(today, year, month, n)?), last);
+            }
+            if on_before && (1..=31).contains(&n) {
+                let d = match today.with_day(n) {
+                    Some(d) if d <= today => d,
+                    _ => today.checked_sub_months(Months::new(1))?.with_day(n)?,
+                };
+                return with_last(day(d), i + 1);
+            }
+        }
+    }
+    // `im Jahr 2025`: a year after the word for year.
+    if i > 0 && toks[i - 1].unit() == Some(Unit::Year) && norm.len() == 4 && t.suffix.is_empty() {
+        if let Ok(y) = norm.parse::<i32>() {
+            if (1970..=2100).contains(&y) {
+                let from = NaiveDate::from_ymd_opt(y, 1, 1)?;
+                return Some((i, None, Some(DateRange::year_of(from))));
+            }
+        }
+    }
     if norm.contains('-') && !norm.starts_with('-') {
         let parts: Vec<&str> = norm.split('-').collect();
         if parts.len() == 3 && parts[0].len() == 4 {
@@ -246,7 +294,7 @@ fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<
     }
     if toks
         .get(i + 1)
-        .is_some_and(|n| matches!(n.t.norm.as_str(), "am" | "pm"))
+        .is_some_and(|n| matches!(n.t.norm.as_str(), "am" | "pm") && !n.has(Role::On))
     {
         return Some((i + 1, None, None));
     }

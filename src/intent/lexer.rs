@@ -261,7 +261,10 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                     "@".into(),
                 );
             }
-        } else if matches!(c, '%' | '?' | '-' | '–' | '—' | '.' | '!' | ':' | '*' | '×' | '~' | '≈') {
+        } else if matches!(
+            c,
+            '%' | '?' | '-' | '–' | '—' | '.' | '!' | ':' | '*' | '×' | '~' | '≈'
+        ) {
             i += 1;
             let norm = if c == '–' || c == '—' {
                 "-".to_owned()

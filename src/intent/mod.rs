@@ -11,8 +11,10 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -186,7 +188,7 @@ struct Language {
     lexicon: Lexicon,
     /// The words only this language's file has (first words of its phrases), which tell
     /// that a message is in it.
-    own: HashSet<String>,
+    own: FxHashSet<String>,
     file: LanguageFile,
 }
 
@@ -231,7 +233,7 @@ impl Catalogue {
         };
         let common_file: CommonFile =
             toml::from_str(common).map_err(|e| invalid("common.toml", e))?;
-        let mut symbols = HashMap::new();
+        let mut symbols = FxHashMap::default();
         for (sign, code) in &common_file.symbols {
             let c = Currency::parse(code).ok_or_else(|| CatalogueError::Invalid {
                 file: "common.toml".into(),
@@ -239,7 +241,7 @@ impl Catalogue {
             })?;
             symbols.insert(lexer::fold(sign), c);
         }
-        let mut letter_signs = HashMap::new();
+        let mut letter_signs = FxHashMap::default();
         for (sign, code) in &common_file.letter_signs {
             let c = Currency::parse(code).ok_or_else(|| CatalogueError::Invalid {
                 file: "common.toml".into(),
@@ -260,7 +262,7 @@ impl Catalogue {
                 .iso_codes
                 .iter()
                 .map(|c| c.to_uppercase())
-                .collect::<HashSet<_>>(),
+                .collect::<FxHashSet<_>>(),
         };
         // English first: it owns the words it shares with later languages in the merged lexicon.
         let mut files = Vec::new();
@@ -298,7 +300,8 @@ impl Catalogue {
         for (i, (name, file)) in files.iter().enumerate() {
             let mut lexicon = Lexicon::new();
             catalogue::extend(&mut lexicon, name, file, &common_file, Scope::Own)?;
-            let own: HashSet<String> = lexicon.phrases.words().map(|(w, _)| w.to_owned()).collect();
+            let own: FxHashSet<String> =
+                lexicon.phrases.words().map(|(w, _)| w.to_owned()).collect();
             for (j, (other_name, other)) in files.iter().enumerate() {
                 if j != i && other.code == "en" {
                     lexicon.phrases.lock_existing();
@@ -327,7 +330,7 @@ impl Catalogue {
             .collect();
         // Words every language has (currency codes, merchants) tell no language apart.
         if langs.len() > 1 {
-            let shared: HashSet<String> = langs[0]
+            let shared: FxHashSet<String> = langs[0]
                 .own
                 .iter()
                 .filter(|w| langs.iter().all(|l| l.own.contains(*w)))
@@ -406,13 +409,20 @@ impl Catalogue {
         // Bengali, Devanagari, Arabic-Indic, full-width … digits are digits.
         let text = lexer::ascii_digits(text);
         let text = text.trim();
-        let lexicon = match ctx.lang {
-            Some(l) => self.language(l).map_or(&self.merged, |l| &l.lexicon),
-            None => self.detect(text, None).map_or(&self.merged, |l| &l.lexicon),
-        };
+        let own = ctx
+            .lang
+            .map(|l| self.language(l).map_or(&self.merged, |l| &l.lexicon));
         let Some(rest) = text.strip_prefix('/') else {
-            return parse::parse(text, lexicon, &self.common, ctx.today, None);
+            // Split once: the words tell the language, then the same tokens are parsed.
+            let tokens = lexer::lex(text);
+            let lexicon = own.unwrap_or_else(|| {
+                self.detect_tokens(&tokens, None)
+                    .map_or(&self.merged, |l| &l.lexicon)
+            });
+            return parse::parse_lexed(text, tokens, lexicon, &self.common, ctx.today, None);
         };
+        let lexicon =
+            own.unwrap_or_else(|| self.detect(text, None).map_or(&self.merged, |l| &l.lexicon));
         let name_len = rest
             .find(|c: char| !(c.is_alphanumeric() || c == '_'))
             .unwrap_or(rest.len());
@@ -521,14 +531,17 @@ impl Catalogue {
     /// The language most of the message's words belong to; on a tie, `prefer` (the person's
     /// own) and then English; `None` when no language knows any of them.
     fn detect(&self, text: &str, prefer: Option<&str>) -> Option<&Language> {
-        let words: Vec<String> = lexer::lex(text)
-            .into_iter()
-            .filter(|t| t.kind == lexer::Kind::Word)
-            .map(|t| t.norm)
-            .collect();
+        self.detect_tokens(&lexer::lex(text), prefer)
+    }
+
+    /// [`Catalogue::detect`] on tokens already made.
+    fn detect_tokens(&self, tokens: &[lexer::Token], prefer: Option<&str>) -> Option<&Language> {
         let mut best: Option<(usize, &Language)> = None;
         for l in &self.languages {
-            let n = words.iter().filter(|w| l.own.contains(*w)).count();
+            let n = tokens
+                .iter()
+                .filter(|t| t.kind == lexer::Kind::Word && l.own.contains(&t.norm))
+                .count();
             let favoured = |l: &Language| match prefer {
                 Some(p) => l.file.code == p,
                 None => l.file.code == "en",

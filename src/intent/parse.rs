@@ -1,7 +1,7 @@
 //! From tokens to an [`Intent`]: mark dates, read amounts, look for the words that say what
 //! the message wants, then build the items with their category and note. Pure and total.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use chrono::{NaiveDate, Weekday};
 use rust_decimal::Decimal;
@@ -126,12 +126,12 @@ impl Tok {
 /// Language-neutral lookups from `common.toml`.
 #[derive(Debug, Default)]
 pub(crate) struct Common {
-    pub symbols: HashMap<String, Currency>,
-    pub iso: HashSet<String>,
+    pub symbols: FxHashMap<String, Currency>,
+    pub iso: FxHashSet<String>,
     /// `RM`, matched as written.
-    pub letter_signs: HashMap<String, Currency>,
+    pub letter_signs: FxHashMap<String, Currency>,
     /// Currencies where `25.000` is twenty-five thousand.
-    pub dot_thousands: HashSet<Currency>,
+    pub dot_thousands: FxHashSet<Currency>,
 }
 
 /// Which intent a slash command fixes before the words are read.
@@ -255,14 +255,22 @@ fn category_fallback(word: &str, lex: &Lexicon) -> Option<(Role, bool)> {
         return None;
     }
     let max = if n >= 8 { 2 } else { 1 };
-    lex.fuzzy
-        .iter()
-        .filter(|(w, _)| w.chars().count().abs_diff(n) <= max)
-        .filter(|(w, _)| w.starts_with(|c: char| word.starts_with(c)))
-        .map(|(w, r)| (edit_distance(w, word, max), *r))
-        .filter(|(d, _)| *d <= max)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, r)| (r, true))
+    let candidates = lex.fuzzy.get(&word.chars().next()?)?;
+    // The closest word wins; one edit away is as close as a word not found exactly can be.
+    let mut best: Option<(usize, Role)> = None;
+    for (w, len, role) in candidates {
+        if len.abs_diff(n) > max {
+            continue;
+        }
+        let d = edit_distance(w, word, max);
+        if d <= max && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, *role));
+            if d <= 1 {
+                break;
+            }
+        }
+    }
+    best.map(|(_, r)| (r, true))
 }
 
 /// Optimal string alignment distance, giving up early past `max`.
@@ -843,7 +851,19 @@ pub(crate) fn parse(
     today: NaiveDate,
     forced: Option<Forced>,
 ) -> Intent {
-    let mut toks = annotate(join_digit_groups(lexer::lex(text), text), lex, common, text);
+    parse_lexed(text, lexer::lex(text), lex, common, today, forced)
+}
+
+/// [`parse`] of a text already split into tokens.
+pub(crate) fn parse_lexed(
+    text: &str,
+    tokens: Vec<Token>,
+    lex: &Lexicon,
+    common: &Common,
+    today: NaiveDate,
+    forced: Option<Forced>,
+) -> Intent {
+    let mut toks = annotate(join_digit_groups(tokens, text), lex, common, text);
     mark_ids(&mut toks);
     let mentions = dates::scan(&mut toks, lex, today);
     let day = mentions.iter().find_map(|m| m.day);
@@ -924,7 +944,12 @@ pub(crate) fn parse(
     }
     // `chai wali entry hatao`: languages that put the verb last.
     if let Some(last) = toks.iter().rposition(|t| !t.used && !t.is_filler()) {
-        if toks[last].has(Role::Delete) && amounts.is_empty() {
+        let id_only = match amounts.as_slice() {
+            [] => true,
+            [one] => one.currency.is_none() && one.value.fract().is_zero(),
+            _ => false,
+        };
+        if toks[last].has(Role::Delete) && id_only {
             return delete(&mut toks, last, &amounts, text);
         }
     }
@@ -1073,11 +1098,12 @@ fn mark_ids(toks: &mut [Tok]) {
         let phone = toks[i].t.norm.starts_with('0')
             && digits >= 3
             && toks[i].t.norm.bytes().all(|b| b.is_ascii_digit());
-        // `221 Baker Street`, `calle Mayor 25`
-        let street = (toks.get(i + 2).is_some_and(|s| s.has(Role::Street))
-            && toks
-                .get(i + 1)
-                .is_some_and(|w| w.t.kind == Kind::Word && !w.is_filler()))
+        // `221 Baker Street`, `calle Mayor 25`, and `Hauptstraße 12` beside a price
+        let street = (i >= 1 && toks[i - 1].has(Role::Street) && numbers > 1)
+            || (toks.get(i + 2).is_some_and(|s| s.has(Role::Street))
+                && toks
+                    .get(i + 1)
+                    .is_some_and(|w| w.t.kind == Kind::Word && !w.is_filler()))
             || (i >= 2 && toks[i - 2].has(Role::Street) && toks[i - 1].t.kind == Kind::Word);
         // `room 80`, `phone 20`: the only number after such a word is still the price, unless
         // it is as long as an order number.
@@ -1114,8 +1140,7 @@ fn join_major_minor(toks: &mut [Tok], amounts: &mut Vec<Amount>) {
         // joiner, ending the message, is its cents.
         let bare_cents = a.strong
             && a.currency.is_some()
-            && gap == 1
-            && toks[a.last + 1].has(Role::NumberJoin)
+            && (gap == 0 || (gap == 1 && toks[a.last + 1].has(Role::NumberJoin)))
             && b.currency.is_none()
             && !b.minor
             && b.value.fract().is_zero()
