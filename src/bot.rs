@@ -241,7 +241,7 @@ impl Bot {
         let limit = view.limit.money.amount();
         let period = self.period_name(lang, view.range);
         let scope = match &view.limit.category {
-            Some(cat) => format!("{cat} · {period}"),
+            Some(cat) => format!("{} · {period}", self.label(lang, cat)),
             None => period.clone(),
         };
         let days_left = if view.today > view.range.to {
@@ -283,7 +283,13 @@ impl Bot {
             .iter()
             .filter(|r| r.currency == c)
             .take(3)
-            .map(|r| format!("{} {}", r.category, money(r.total, r.currency)))
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    self.label(lang, &r.category),
+                    money(r.total, r.currency)
+                )
+            })
             .collect();
         let recent: Vec<String> = view
             .recent
@@ -297,9 +303,9 @@ impl Bot {
                     .unwrap_or_default();
                 format!(
                     "{} {} · {}{note}",
-                    e.occurred_on.format("%d %b"),
+                    self.short_day(lang, e.occurred_on),
                     money(e.money.amount(), e.money.currency()),
-                    e.category
+                    self.label(lang, &e.category)
                 )
             })
             .collect();
@@ -542,7 +548,7 @@ impl Bot {
         let buttons = DEFAULT_CATEGORIES
             .iter()
             .map(|c| Button {
-                label: (*c).to_owned(),
+                label: self.catalogue.category_label(&turn.lang, c).to_owned(),
                 data: format!("setcat:{id}:{c}"),
             })
             .collect();
@@ -654,7 +660,7 @@ impl Bot {
             }
             Intent::Categories => {
                 let cats = self.ledger.categories(&turn.session).await?;
-                let names: Vec<&str> = cats.iter().map(Category::as_str).collect();
+                let names: Vec<String> = cats.iter().map(|c| self.label(lang, c)).collect();
                 Ok(Reply::text(self.t(
                     lang,
                     "categories",
@@ -920,23 +926,33 @@ impl Bot {
             let month = DateRange::month_of(turn.today);
             let currency = turn.session.account.currency;
             // The recording read the month so far in its own transaction; ask only when not.
-            let spent = match recorded.month_spent {
-                Some(spent) => spent,
-                None => self
-                    .ledger
-                    .summary(&turn.session, month, None)
-                    .await?
-                    .spent()
-                    .into_iter()
-                    .find(|(c, _)| *c == currency)
-                    .map_or(Decimal::ZERO, |(_, t)| t),
+            // An entry in another currency: the month in every currency spent, not 0 of ours.
+            let foreign = recorded
+                .entries
+                .iter()
+                .any(|e| e.money.currency() != currency);
+            let spent = match (recorded.month_spent, foreign) {
+                (Some(spent), false) => money(spent, currency),
+                _ => {
+                    let totals = self
+                        .ledger
+                        .summary(&turn.session, month, None)
+                        .await?
+                        .spent();
+                    let mut parts: Vec<String> =
+                        totals.iter().map(|(c, t)| money(*t, *c)).collect();
+                    if parts.is_empty() {
+                        parts.push(money(Decimal::ZERO, currency));
+                    }
+                    parts.join(" + ")
+                }
             };
             lines.push(self.t(
                 lang,
                 "month_so_far",
                 &[
                     ("period", &self.period_name(lang, month)),
-                    ("spent", &money(spent, currency)),
+                    ("spent", &spent),
                 ],
             ));
         }
@@ -990,10 +1006,42 @@ impl Bot {
     }
 
     /// "November", "food this week", "today".
+    /// A day in the person's language: `Tue 24 Nov`, `24 de noviembre`.
+    fn day_label(&self, lang: &str, day: NaiveDate) -> String {
+        use chrono::Datelike;
+        match self.catalogue.own_reply(lang, "day_month") {
+            Some(template) => {
+                let month = self.t(lang, &format!("month_{}", day.month()), &[]);
+                template
+                    .replace("{day}", &day.day().to_string())
+                    .replace("{month_lower}", &month.to_lowercase())
+                    .replace("{month}", &month)
+            }
+            None => day.format("%a %-d %b").to_string(),
+        }
+    }
+
+    /// A day in a list: `04 Dec`, or the language's own way.
+    fn short_day(&self, lang: &str, day: NaiveDate) -> String {
+        match self.catalogue.own_reply(lang, "day_month") {
+            Some(_) => self.day_label(lang, day),
+            None => day.format("%d %b").to_string(),
+        }
+    }
+
+    /// A category in the person's language (`food` → `comida`); their own categories as named.
+    fn label(&self, lang: &str, c: &Category) -> String {
+        if c.is_default() {
+            self.catalogue.category_label(lang, c.as_str()).to_owned()
+        } else {
+            c.to_string()
+        }
+    }
+
     fn limit_scope(&self, lang: &str, s: &LimitStatus) -> String {
         let period = self.period_name(lang, s.range);
         match &s.limit.category {
-            Some(cat) => format!("{cat} · {period}"),
+            Some(cat) => format!("{} · {period}", self.label(lang, cat)),
             None => period,
         }
     }
@@ -1001,7 +1049,10 @@ impl Bot {
     fn period_name(&self, lang: &str, range: DateRange) -> String {
         use chrono::Datelike;
         if range.from == range.to {
-            return range.from.format("%-d %b %Y").to_string();
+            return match self.catalogue.own_reply(lang, "day_month") {
+                Some(_) => format!("{} {}", self.day_label(lang, range.from), range.from.year()),
+                None => range.from.format("%-d %b %Y").to_string(),
+            };
         }
         if DateRange::month_of(range.from) == range {
             let month = self.t(lang, &format!("month_{}", range.from.month()), &[]);
@@ -1014,7 +1065,7 @@ impl Bot {
     fn describe(&self, turn: &Turn<'_>, e: &Entry) -> String {
         let mut parts = vec![money(e.money.amount(), e.money.currency())];
         if e.kind == EntryKind::Expense {
-            parts.push(e.category.to_string());
+            parts.push(self.label(&turn.lang, &e.category));
         }
         // "groceries · groceries" says nothing twice.
         if let Some(note) = e
@@ -1025,7 +1076,7 @@ impl Bot {
             parts.push(note.to_string());
         }
         if e.occurred_on != turn.today {
-            parts.push(e.occurred_on.format("%a %-d %b").to_string());
+            parts.push(self.day_label(&turn.lang, e.occurred_on));
         }
         format!("{} (#{})", parts.join(" · "), e.id)
     }
@@ -1039,7 +1090,7 @@ impl Bot {
         let lang = turn.lang.as_str();
         let period_word = self.t(lang, &format!("period_{}", draft.period.as_str()), &[]);
         let scope = match &draft.category {
-            Some(c) => format!("{period_word} {c}"),
+            Some(c) => format!("{period_word} {}", self.label(lang, c)),
             None => period_word,
         };
         if draft.remove {
@@ -1103,7 +1154,7 @@ impl Bot {
             .await?;
         let mut period = self.period_name(lang, range);
         if let Some(c) = &q.category {
-            period = format!("{c} · {period}");
+            period = format!("{} · {period}", self.label(lang, c));
         }
         let spent = summary.spent();
         if spent.is_empty() && summary.income.is_empty() {
@@ -1140,7 +1191,7 @@ impl Bot {
             };
             lines.push(format!(
                 "  {} {} ({share} %)",
-                row.category,
+                self.label(lang, &row.category),
                 money(row.total, row.currency)
             ));
         }
@@ -1205,9 +1256,9 @@ impl Bot {
             lines.push(format!(
                 "#{} {} {sign}{} · {}{note}",
                 e.id,
-                e.occurred_on.format("%d %b"),
+                self.short_day(lang, e.occurred_on),
                 money(e.money.amount(), e.money.currency()),
-                e.category
+                self.label(lang, &e.category)
             ));
         }
         if entries.len() == LIST_MAX as usize {

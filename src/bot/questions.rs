@@ -54,7 +54,7 @@ impl Bot {
     fn scope_name(&self, lang: &str, range: DateRange, category: Option<&Category>) -> String {
         let period = self.period_name(lang, range);
         match category {
-            Some(c) => format!("{c} · {period}"),
+            Some(c) => format!("{} · {period}", self.label(lang, c)),
             None => period,
         }
     }
@@ -131,7 +131,7 @@ impl Bot {
             lines.push(format!(
                 "  {}. {} {} ({share} %, {})",
                 i + 1,
-                row.category,
+                self.label(lang, &row.category),
                 money(row.total, row.currency),
                 self.t(lang, "expenses_count", &[("count", &row.count.to_string())])
             ));
@@ -211,7 +211,8 @@ impl Bot {
             for (cat, cur) in cats.iter().take(12) {
                 let of = |s: &Summary| s.spent_in(*cur, Some(cat));
                 lines.push(format!(
-                    "  {cat}: {} · {}",
+                    "  {}: {} · {}",
+                    self.label(lang, cat),
                     money(of(&sa), *cur),
                     money(of(&sb), *cur)
                 ));
@@ -245,7 +246,7 @@ impl Bot {
                 let percent = if y.is_zero() {
                     String::new()
                 } else {
-                    format!(" ({:+} %)", ((x - y) * Decimal::from(100) / y).round())
+                    format!(" ({} %)", ((x - y) * Decimal::from(100) / y).abs().round())
                 };
                 lines.push(self.t(
                     lang,

@@ -411,6 +411,9 @@ pub(crate) struct Dates {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CategoryWords {
+    /// How replies name the category in this language (`comida`); also a name it answers to.
+    #[serde(default)]
+    pub label: Option<String>,
     /// Words that name the category itself (`food`, `comida`): they beat any hint.
     #[serde(default)]
     pub names: Vec<String>,
@@ -716,7 +719,7 @@ fn extend_content(
         let idx = category_index(name)
             .ok_or_else(|| invalid(file_name, format!("{name:?} is not a default category")))?;
         p.insert(name, Role::CategoryName(idx));
-        for w in &words.names {
+        for w in words.label.iter().chain(&words.names) {
             p.insert(w, Role::CategoryName(idx));
         }
         for w in &words.keywords {

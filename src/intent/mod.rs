@@ -396,12 +396,28 @@ impl Catalogue {
         self.language("en").map_or(&[], |l| l.file.slash.as_slice())
     }
 
+    /// What a language calls a default category (`food` → `comida`): its label there, else
+    /// the first of its names, else the category's own name.
+    pub fn category_label<'a>(&'a self, lang: &str, name: &'a str) -> &'a str {
+        self.language(lang)
+            .and_then(|l| l.file.categories.get(name))
+            .and_then(|w| w.label.as_ref().or(w.names.first()))
+            .map_or(name, String::as_str)
+    }
+
     /// A reply text by key in a language, falling back to English, then to the key itself.
     pub fn reply<'a>(&'a self, lang: &str, key: &'a str) -> &'a str {
         self.language(lang)
             .and_then(|l| l.file.replies.get(key))
             .or_else(|| self.language("en").and_then(|l| l.file.replies.get(key)))
             .map_or(key, String::as_str)
+    }
+
+    /// A reply text by key in that language only, with no fallback.
+    pub fn own_reply(&self, lang: &str, key: &str) -> Option<&str> {
+        self.language(lang)
+            .and_then(|l| l.file.replies.get(key))
+            .map(String::as_str)
     }
 
     /// Parses one message. Never fails: what is not understood is [`Intent::Unknown`].

@@ -872,6 +872,12 @@ pub(crate) fn parse_lexed(
     // `picked up 2 gifts`: a count before a plural is no price; with no other number, the
     // bot asks for it. A count stays when a unit price or product needs it.
     if !amounts.iter().any(|a| a.unit_price || a.product) {
+        // The count stays in the words: `picked up 2 gifts`.
+        for a in amounts.iter().filter(|a| a.count_only) {
+            for t in &mut toks[a.first..=a.last] {
+                t.used = false;
+            }
+        }
         amounts.retain(|a| !a.count_only);
     }
     join_major_minor(&mut toks, &mut amounts);
@@ -1529,8 +1535,7 @@ fn greeting_only(toks: &[Tok]) -> bool {
     // `hola, qué tal`: greetings in a row are still a greeting (one may start with a little
     // word, as `qué tal` does).
     let mut covered = first + len;
-    for i in first + len..toks.len() {
-        let t = &toks[i];
+    for (i, t) in toks.iter().enumerate().skip(first + len) {
         if i < covered || t.used || t.t.kind == Kind::Other {
             continue;
         }

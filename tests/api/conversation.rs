@@ -349,7 +349,7 @@ async fn replies_follow_the_language_of_the_person(url: String) {
         })
         .await;
     assert!(
-        r.text.contains("Anotado 12.00 USD · food · almuerzo"),
+        r.text.contains("Anotado 12.00 USD · comida · almuerzo"),
         "{}",
         r.text
     );
@@ -363,6 +363,21 @@ async fn replies_follow_the_language_of_the_person(url: String) {
     );
     let r = say(&bot, &ana, "jaja").await;
     assert!(r.text.contains("no lo entendí"), "{}", r.text);
+    // Days and categories in her words too.
+    let r = say(&bot, &ana, "taxi 8 ayer").await;
+    assert!(
+        r.text
+            .contains("8.00 USD · transporte · taxi · 24 de noviembre"),
+        "{}",
+        r.text
+    );
+    let r = say(&bot, &ana, "mi mayor gasto del mes").await;
+    assert!(
+        r.text
+            .contains("Noviembre 2026: tu mayor gasto fue 12.00 USD · comida · almuerzo"),
+        "{}",
+        r.text
+    );
 }
 
 async fn the_undo_button_removes_exactly_what_one_message_recorded(url: String) {
@@ -537,15 +552,14 @@ async fn questions_get_answers_from_the_ledger(url: String) {
         r.text.starts_with("November 2026 vs October 2026")
             && r.text.contains("travel: 0.00 USD · 120.00 USD")
             && r.text.contains("total: 51.50 USD (5) · 160.00 USD (2)")
-            && r.text.contains("108.50 USD (-68 %) less than October 2026"),
+            && r.text.contains("108.50 USD (68 %) less than October 2026"),
         "{}",
         r.text
     );
     let r = say(&bot, &ann, "transport vs food").await;
     assert!(
-        r.text.contains(
-            "transport · November 2026: 12.50 USD (+64 %) more than food · November 2026"
-        ),
+        r.text
+            .contains("transport · November 2026: 12.50 USD (64 %) more than food · November 2026"),
         "{}",
         r.text
     );
