@@ -68,6 +68,13 @@ async fn say(bot: &Bot, who: &ChatIdentity, text: &str) -> Reply {
     reply
 }
 
+/// Says `text` and checks that the reply holds `expected`.
+async fn answers(bot: &Bot, who: &ChatIdentity, text: &str, expected: &str) -> Reply {
+    let r = say(bot, who, text).await;
+    assert!(r.text.contains(expected), "{text:?} got {}", r.text);
+    r
+}
+
 async fn a_conversation_records_asks_and_answers(url: String) {
     let (bot, _) = bot(&url).await;
     let alice = person(Platform::Console, "alice");
@@ -364,20 +371,20 @@ async fn replies_follow_the_language_of_the_person(url: String) {
     let r = say(&bot, &ana, "jaja").await;
     assert!(r.text.contains("no lo entendí"), "{}", r.text);
     // Days and categories in her words too.
-    let r = say(&bot, &ana, "taxi 8 ayer").await;
-    assert!(
-        r.text
-            .contains("8.00 USD · transporte · taxi · 24 de noviembre"),
-        "{}",
-        r.text
-    );
-    let r = say(&bot, &ana, "mi mayor gasto del mes").await;
-    assert!(
-        r.text
-            .contains("Noviembre 2026: tu mayor gasto fue 12.00 USD · comida · almuerzo"),
-        "{}",
-        r.text
-    );
+    answers(
+        &bot,
+        &ana,
+        "taxi 8 ayer",
+        "8.00 USD · transporte · taxi · 24 de noviembre",
+    )
+    .await;
+    answers(
+        &bot,
+        &ana,
+        "mi mayor gasto del mes",
+        "Noviembre 2026: tu mayor gasto fue 12.00 USD · comida · almuerzo",
+    )
+    .await;
 }
 
 async fn the_undo_button_removes_exactly_what_one_message_recorded(url: String) {
@@ -401,12 +408,13 @@ async fn the_undo_button_removes_exactly_what_one_message_recorded(url: String) 
         "{}",
         r.text
     );
-    let r = say(&bot, &fay, "how much this month").await;
-    assert!(
-        r.text.contains("spent 900.00 USD in 1 expense"),
-        "{}",
-        r.text
-    );
+    answers(
+        &bot,
+        &fay,
+        "how much this month",
+        "spent 900.00 USD in 1 expense",
+    )
+    .await;
 }
 
 async fn text_is_stored_as_typed_and_long_notes_are_shortened_visibly(url: String) {
@@ -426,12 +434,7 @@ async fn text_is_stored_as_typed_and_long_notes_are_shortened_visibly(url: Strin
         "{}",
         r.text
     );
-    let r = say(&bot, &gus, "/list").await;
-    assert!(
-        r.text.contains("'Bob'; DROP TABLE entries; -- 🍕"),
-        "{}",
-        r.text
-    );
+    answers(&bot, &gus, "/list", "'Bob'; DROP TABLE entries; -- 🍕").await;
 }
 
 async fn the_category_buttons_move_an_expense_to_another_category(url: String) {
@@ -461,8 +464,7 @@ async fn the_category_buttons_move_an_expense_to_another_category(url: String) {
         .handle(press(utilities.expect("a utilities button")))
         .await;
     assert!(r.text.contains("40.00 USD · utilities · gas"), "{}", r.text);
-    let r = say(&bot, &hal, "/summary").await;
-    assert!(r.text.contains("utilities 40.00 USD"), "{}", r.text);
+    answers(&bot, &hal, "/summary", "utilities 40.00 USD").await;
     // Nobody moves another person's expense.
     let mallory = person(Platform::Telegram, "6");
     let steal = Incoming {
@@ -476,16 +478,15 @@ async fn the_category_buttons_move_an_expense_to_another_category(url: String) {
 async fn without_sendgrid_email_commands_say_so_and_change_nothing(url: String) {
     let (bot, _) = bot(&url).await;
     let ivy = person(Platform::Console, "ivy");
-    let r = say(&bot, &ivy, "/email ivy@example.com").await;
-    assert!(r.text.contains("not set up"), "{}", r.text);
-    let r = say(&bot, &ivy, "/email").await;
-    assert!(r.text.contains("No email address"), "{}", r.text);
-    let r = say(&bot, &ivy, "/verify 123456").await;
-    assert!(
-        r.text.contains("wrong, expired or already used"),
-        "{}",
-        r.text
-    );
+    answers(&bot, &ivy, "/email ivy@example.com", "not set up").await;
+    answers(&bot, &ivy, "/email", "No email address").await;
+    answers(
+        &bot,
+        &ivy,
+        "/verify 123456",
+        "wrong, expired or already used",
+    )
+    .await;
 }
 
 /// The entry number a recording reply ends with: `… (#12)`.
@@ -515,13 +516,13 @@ async fn questions_get_answers_from_the_ledger(url: String) {
     ] {
         say(&bot, &ann, text).await;
     }
-    let r = say(&bot, &ann, "biggest purchase this month").await;
-    assert!(
-        r.text
-            .contains("largest expense was 30.00 USD · transport · taxi"),
-        "{}",
-        r.text
-    );
+    answers(
+        &bot,
+        &ann,
+        "biggest purchase this month",
+        "largest expense was 30.00 USD · transport · taxi",
+    )
+    .await;
     let r = say(&bot, &ann, "my 2 biggest expenses last month").await;
     assert!(
         r.text.contains("1. 120.00 USD") && r.text.contains("2. 40.00 USD"),
@@ -556,13 +557,13 @@ async fn questions_get_answers_from_the_ledger(url: String) {
         "{}",
         r.text
     );
-    let r = say(&bot, &ann, "transport vs food").await;
-    assert!(
-        r.text
-            .contains("transport · November 2026: 12.50 USD (64 %) more than food · November 2026"),
-        "{}",
-        r.text
-    );
+    answers(
+        &bot,
+        &ann,
+        "transport vs food",
+        "transport · November 2026: 12.50 USD (64 %) more than food · November 2026",
+    )
+    .await;
     let r = say(&bot, &ann, "find coffee").await;
     assert!(
         r.text.contains("“coffee”")
@@ -571,14 +572,14 @@ async fn questions_get_answers_from_the_ledger(url: String) {
         "{}",
         r.text
     );
-    let r = say(&bot, &ann, "find sushi").await;
-    assert!(r.text.contains("Nothing with “sushi”"), "{}", r.text);
-    let r = say(&bot, &ann, "give me the overview").await;
-    assert!(
-        r.text.contains("spent 51.50 USD in 5 expenses"),
-        "{}",
-        r.text
-    );
+    answers(&bot, &ann, "find sushi", "Nothing with “sushi”").await;
+    answers(
+        &bot,
+        &ann,
+        "give me the overview",
+        "spent 51.50 USD in 5 expenses",
+    )
+    .await;
 }
 
 async fn corrections_by_message_change_the_entry(url: String) {
@@ -592,24 +593,40 @@ async fn corrections_by_message_change_the_entry(url: String) {
         "{}",
         r.text
     );
-    let r = say(&bot, &ben, &format!("#{lunch} is entertainment")).await;
-    assert!(
-        r.text.contains("15.00 USD · entertainment · lunch"),
-        "{}",
-        r.text
-    );
-    let r = say(&bot, &ben, "move the coffee to snacks").await;
-    assert!(r.text.contains("4.00 USD · food · coffee"), "{}", r.text);
-    let r = say(&bot, &ben, "change the last one to 4.50").await;
-    assert!(r.text.contains("4.50 USD · food · coffee"), "{}", r.text);
-    let r = say(&bot, &ben, "change 99999 to 5").await;
-    assert!(r.text.contains("couldn't find"), "{}", r.text);
-    let r = say(&bot, &ben, &format!("change {lunch} to 0")).await;
-    assert!(r.text.contains("more than zero"), "{}", r.text);
-    let r = say(&bot, &ben, "how much this month").await;
-    assert!(
-        r.text.contains("spent 19.50 USD in 2 expenses"),
-        "{}",
-        r.text
-    );
+    answers(
+        &bot,
+        &ben,
+        &format!("#{lunch} is entertainment"),
+        "15.00 USD · entertainment · lunch",
+    )
+    .await;
+    answers(
+        &bot,
+        &ben,
+        "move the coffee to snacks",
+        "4.00 USD · food · coffee",
+    )
+    .await;
+    answers(
+        &bot,
+        &ben,
+        "change the last one to 4.50",
+        "4.50 USD · food · coffee",
+    )
+    .await;
+    answers(&bot, &ben, "change 99999 to 5", "couldn't find").await;
+    answers(
+        &bot,
+        &ben,
+        &format!("change {lunch} to 0"),
+        "more than zero",
+    )
+    .await;
+    answers(
+        &bot,
+        &ben,
+        "how much this month",
+        "spent 19.50 USD in 2 expenses",
+    )
+    .await;
 }
