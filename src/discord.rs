@@ -202,16 +202,22 @@ impl Discord {
         let work = tokio::spawn(async move { core.handle(incoming).await });
         let after = self.defer_after.read().map_or(DEFER_AFTER, |d| *d);
         let mut work = work;
-        match tokio::time::timeout(after, &mut work).await {
-            Ok(Ok(reply)) => respond(&reply, in_guild),
-            Ok(Err(_)) => message(
+        // A zero wait defers always: a timeout would still take work that is already done.
+        let waited = if after.is_zero() {
+            None
+        } else {
+            tokio::time::timeout(after, &mut work).await.ok()
+        };
+        match waited {
+            Some(Ok(reply)) => respond(&reply, in_guild),
+            Some(Err(_)) => message(
                 &Reply {
                     text: "Sorry, something went wrong.".into(),
                     ..Reply::default()
                 },
                 true,
             ),
-            Err(_) => {
+            None => {
                 // Too slow for the 3-second deadline: defer now, follow up when done.
                 let me = Arc::clone(self);
                 tokio::spawn(async move {
