@@ -193,38 +193,105 @@ pub(crate) fn parse_lexed(
     today: NaiveDate,
     forced: Option<Forced>,
 ) -> Intent {
-    let mut toks = annotate(join_digit_groups(tokens, text), lex, common, text);
-    mark_ids(&mut toks);
-    let mentions = dates::scan(&mut toks, lex, today);
-    let day = mentions.iter().find_map(|m| m.day);
-    let range = mentions.iter().find_map(|m| m.range);
-    let mut amounts = find_amounts(&mut toks, lex, common);
-    // `picked up 2 gifts`: a count before a plural is no price; with no other number, the
-    // bot asks for it. A count stays when a unit price or product needs it.
-    if !amounts.iter().any(|a| a.unit_price || a.product) {
-        // The count stays in the words: `picked up 2 gifts`.
-        for a in amounts.iter().filter(|a| a.count_only) {
-            for t in &mut toks[a.first..=a.last] {
-                t.used = false;
-            }
-        }
-        amounts.retain(|a| !a.count_only);
+    let mut r = Reading::new(text, tokens, lex, common, today);
+    match forced {
+        Some(Forced::Summary) => return r.query(false),
+        Some(Forced::List) => return r.query(true),
+        Some(Forced::Limit) => return limit(&mut r.toks, &r.amounts),
+        Some(Forced::Income) => return income(&mut r.toks, &r.amounts, text, r.day),
+        Some(Forced::Expense) => return expense(&mut r.toks, &r.amounts, text, r.day),
+        None => {}
     }
-    join_major_minor(&mut toks, &mut amounts);
-    if amounts.is_empty() {
-        amounts.extend(article_amount(&mut toks));
-    }
-    let clock_times = drop_clock_times(&toks, &mut amounts);
-    let content_words = toks.iter().filter(|t| !t.used && !t.is_filler()).count();
+    r.command()
+        .or_else(|| r.question())
+        .unwrap_or_else(|| r.record())
+}
 
-    let summary = any(&toks, Role::Summary);
-    let list = any(&toks, Role::List);
-    let question = toks.iter().any(|t| t.t.norm == "?");
-    let query = |toks: &[Tok], list: bool| {
-        let (category, _, _) = category_in(toks, 0..toks.len());
-        let range = range.or_else(|| unit_range(toks, today));
+/// A message with its tokens annotated and its dates and amounts found: what every intent is
+/// decided from.
+struct Reading<'a> {
+    text: &'a str,
+    toks: Vec<Tok>,
+    mentions: Vec<dates::Mention>,
+    /// The day the message names, if any.
+    day: Option<NaiveDate>,
+    /// The period the message names, if any.
+    range: Option<DateRange>,
+    amounts: Vec<Amount>,
+    /// The only number is a clock time (`see you at 8`).
+    clock_times: bool,
+    /// Words left that are not filler, before any intent takes its words.
+    content_words: usize,
+    today: NaiveDate,
+}
+
+impl<'a> Reading<'a> {
+    fn new(
+        text: &'a str,
+        tokens: Vec<Token>,
+        lex: &Lexicon,
+        common: &Common,
+        today: NaiveDate,
+    ) -> Self {
+        let mut toks = annotate(join_digit_groups(tokens, text), lex, common, text);
+        mark_ids(&mut toks);
+        let mentions = dates::scan(&mut toks, lex, today);
+        let mut amounts = find_amounts(&mut toks, lex, common);
+        // `picked up 2 gifts`: a count before a plural is no price; with no other number, the
+        // bot asks for it. A count stays when a unit price or product needs it, and stays in
+        // the words either way.
+        if !amounts.iter().any(|a| a.unit_price || a.product) {
+            for a in amounts.iter().filter(|a| a.count_only) {
+                for t in &mut toks[a.first..=a.last] {
+                    t.used = false;
+                }
+            }
+            amounts.retain(|a| !a.count_only);
+        }
+        join_major_minor(&mut toks, &mut amounts);
+        if amounts.is_empty() {
+            amounts.extend(article_amount(&mut toks));
+        }
+        let clock_times = drop_clock_times(&toks, &mut amounts);
+        let content_words = toks.iter().filter(|t| !t.used && !t.is_filler()).count();
+        Reading {
+            text,
+            day: mentions.iter().find_map(|m| m.day),
+            range: mentions.iter().find_map(|m| m.range),
+            toks,
+            mentions,
+            amounts,
+            clock_times,
+            content_words,
+            today,
+        }
+    }
+
+    fn any(&self, role: Role) -> bool {
+        any(&self.toks, role)
+    }
+
+    /// Whether the first word that is not filler has `role`.
+    fn leads(&self, role: Role) -> bool {
+        self.toks
+            .iter()
+            .find(|t| !t.used && !t.is_filler())
+            .is_some_and(|t| t.has(role))
+    }
+
+    fn asks(&self) -> bool {
+        self.any(Role::Summary) || self.any(Role::List)
+    }
+
+    fn question_mark(&self) -> bool {
+        self.toks.iter().any(|t| t.t.norm == "?")
+    }
+
+    /// A summary (or list) of the period and category the message names.
+    fn query(&self, list: bool) -> Intent {
+        let (category, _, _) = category_in(&self.toks, 0..self.toks.len());
         let q = Query {
-            range,
+            range: self.range.or_else(|| unit_range(&self.toks, self.today)),
             category,
             ..Query::default()
         };
@@ -233,124 +300,147 @@ pub(crate) fn parse_lexed(
         } else {
             Intent::Summary(q)
         }
-    };
+    }
 
-    match forced {
-        Some(Forced::Summary) => return query(&toks, false),
-        Some(Forced::List) => return query(&toks, true),
-        Some(Forced::Limit) => return limit(&mut toks, &amounts),
-        Some(Forced::Income) => return income(&mut toks, &amounts, text, day),
-        Some(Forced::Expense) => return expense(&mut toks, &amounts, text, day),
-        None => {}
-    }
-    if amounts.is_empty() && greeting_only(&toks) {
-        return Intent::Greeting;
-    }
-    if let Some(settings) = settings(&toks, text, amounts.is_empty()) {
-        return settings;
-    }
-    if matches!(forced, None | Some(Forced::Expense)) {
-        if let Some(guess) = range_guess(&mut toks, &amounts, text, day) {
-            return guess;
+    /// Greetings, settings, guesses, help, undo, limits, corrections and deletions.
+    fn command(&mut self) -> Option<Intent> {
+        let no_amount = self.amounts.is_empty();
+        if no_amount && greeting_only(&self.toks) {
+            return Some(Intent::Greeting);
         }
-    }
-    if amounts.is_empty() && any(&toks, Role::Help) && !any(&toks, Role::ExpenseVerb) {
-        return Intent::Help;
-    }
-    let first_content = toks.iter().position(|t| !t.used && !t.is_filler());
-    let leads = |toks: &[Tok], role: Role| first_content.is_some_and(|f| toks[f].has(role));
-    if any(&toks, Role::Undo) && (amounts.is_empty() || leads(&toks, Role::Undo)) {
-        return Intent::Undo;
-    }
-    if any(&toks, Role::Limit) {
-        // Without an amount, `am I over budget` asks; `budget` or `set a limit` wants one.
-        let asks = summary || list || question || !leads(&toks, Role::Limit);
-        if amounts.is_empty() && asks && !any(&toks, Role::LimitRemove) {
-            return query(&toks, false);
+        if let Some(settings) = settings(&self.toks, self.text, no_amount) {
+            return Some(settings);
         }
-        return limit(&mut toks, &amounts);
-    }
-    if let Some(correct) = correction(&mut toks, &amounts, text) {
-        return correct;
-    }
-    if let Some(first) = toks.iter().position(|t| !t.used && !t.is_filler()) {
-        if toks[first].has(Role::Delete) {
-            return delete(&mut toks, first, &amounts, text);
+        if let Some(guess) = range_guess(&mut self.toks, &self.amounts, self.text, self.day) {
+            return Some(guess);
         }
+        if no_amount && self.any(Role::Help) && !self.any(Role::ExpenseVerb) {
+            return Some(Intent::Help);
+        }
+        if self.any(Role::Undo) && (no_amount || self.leads(Role::Undo)) {
+            return Some(Intent::Undo);
+        }
+        if self.any(Role::Limit) {
+            // Without an amount, `am I over budget` asks; `budget` or `set a limit` wants one.
+            let asks = self.asks() || self.question_mark() || !self.leads(Role::Limit);
+            if no_amount && asks && !self.any(Role::LimitRemove) {
+                return Some(self.query(false));
+            }
+            return Some(limit(&mut self.toks, &self.amounts));
+        }
+        if let Some(correct) = correction(&mut self.toks, &self.amounts, self.text) {
+            return Some(correct);
+        }
+        self.deletion()
     }
-    // `chai wali entry hatao`: languages that put the verb last.
-    if let Some(last) = toks.iter().rposition(|t| !t.used && !t.is_filler()) {
-        let id_only = match amounts.as_slice() {
+
+    /// `delete 17`, `rm the coffee`, and `chai wali entry hatao` in languages that put the
+    /// verb last.
+    fn deletion(&mut self) -> Option<Intent> {
+        let content = |t: &Tok| !t.used && !t.is_filler();
+        if let Some(first) = self.toks.iter().position(content) {
+            if self.toks[first].has(Role::Delete) {
+                return Some(delete(&mut self.toks, first, &self.amounts, self.text));
+            }
+        }
+        let last = self.toks.iter().rposition(content)?;
+        let id_only = match self.amounts.as_slice() {
             [] => true,
             [one] => one.currency.is_none() && one.value.fract().is_zero(),
             _ => false,
         };
-        if toks[last].has(Role::Delete) && id_only {
-            return delete(&mut toks, last, &amounts, text);
+        (self.toks[last].has(Role::Delete) && id_only)
+            .then(|| delete(&mut self.toks, last, &self.amounts, self.text))
+    }
+
+    /// Questions: beyond totals, `show my last 4`, and summaries and lists; chit-chat is none.
+    fn question(&mut self) -> Option<Intent> {
+        let (text, today) = (self.text, self.today);
+        if let Some(asked) = beyond_totals(
+            &mut self.toks,
+            &mut self.amounts,
+            &self.mentions,
+            text,
+            today,
+        ) {
+            return Some(asked);
         }
-    }
-    if let Some(asked) = beyond_totals(&mut toks, &mut amounts, &mentions, text, today) {
-        return asked;
-    }
-    if chit_chat(&toks, &amounts, summary || list) {
-        return Intent::Unknown;
-    }
-    if summary || list {
-        if let Some(count) = list_count(&mut toks, &mut amounts) {
-            if amounts.is_empty() {
-                let Intent::List(q) = query(&toks, true) else {
-                    return Intent::Unknown;
+        let asks = self.asks();
+        if chit_chat(&self.toks, &self.amounts, asks) {
+            return Some(Intent::Unknown);
+        }
+        if !asks {
+            return None;
+        }
+        if let Some(count) = list_count(&mut self.toks, &mut self.amounts) {
+            if self.amounts.is_empty() {
+                let Intent::List(q) = self.query(true) else {
+                    return Some(Intent::Unknown);
                 };
-                return Intent::List(Query {
+                return Some(Intent::List(Query {
                     count: Some(count),
                     ..q
-                });
+                }));
             }
         }
+        self.amounts
+            .is_empty()
+            .then(|| self.query(self.any(Role::List)))
     }
-    if (summary || list) && amounts.is_empty() {
-        return query(&toks, list);
-    }
-    // `+45 tips`: a plus sign before the amount, as in a ledger, is money coming in.
-    let plus = text
-        .trim_start()
-        .strip_prefix('+')
-        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
-    if any(&toks, Role::Income) || (plus && !amounts.is_empty()) {
-        return income(&mut toks, &amounts, text, day);
-    }
-    let (category, _, rank) = category_in(&toks, 0..toks.len());
-    let expense_verb = any(&toks, Role::ExpenseVerb);
-    // `I have 2 cats`, `I love pizza`: talk about oneself without spending is chit-chat.
-    let first_word = toks.iter().find(|t| !t.is_filler() || t.has(Role::Pronoun));
-    let priced = amounts.iter().any(|a| a.currency.is_some() || a.strong);
-    let chit_chat = first_word.is_some_and(|t| t.has(Role::Pronoun)) && !expense_verb && !priced;
-    // `call me at 5`, `see you at 8`: a time in talk, with nothing bought.
-    if clock_times && category.is_none() && !expense_verb {
-        return Intent::Unknown;
-    }
-    if !amounts.is_empty() {
-        if chit_chat {
+
+    /// Money in or out, or a question about a period when no price is given.
+    fn record(&mut self) -> Intent {
+        let text = self.text;
+        // `+45 tips`: a plus sign before the amount, as in a ledger, is money coming in.
+        let plus = text
+            .trim_start()
+            .strip_prefix('+')
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+        if self.any(Role::Income) || (plus && !self.amounts.is_empty()) {
+            return income(&mut self.toks, &self.amounts, text, self.day);
+        }
+        let (category, _, rank) = category_in(&self.toks, 0..self.toks.len());
+        let expense_verb = self.any(Role::ExpenseVerb);
+        // `I have 2 cats`, `I love pizza`: talk about oneself without spending is chit-chat.
+        let first_word = self
+            .toks
+            .iter()
+            .find(|t| !t.is_filler() || t.has(Role::Pronoun));
+        let priced = self
+            .amounts
+            .iter()
+            .any(|a| a.currency.is_some() || a.strong);
+        let chit_chat =
+            first_word.is_some_and(|t| t.has(Role::Pronoun)) && !expense_verb && !priced;
+        // `call me at 5`, `see you at 8`: a time in talk, with nothing bought.
+        if self.clock_times && category.is_none() && !expense_verb {
             return Intent::Unknown;
         }
-        return expense(&mut toks, &amounts, text, day);
+        if !self.amounts.is_empty() {
+            if chit_chat {
+                return Intent::Unknown;
+            }
+            return expense(&mut self.toks, &self.amounts, text, self.day);
+        }
+        // `#travel`, `groceries?`: a category's own name (or a hashtag) alone asks what went
+        // there.
+        if self.content_words == 1 && rank >= 3 && !expense_verb {
+            return self.query(false);
+        }
+        // No price and a period: `transport costs last month`, `spent today?`.
+        let question = self.question_mark();
+        let multi_day = self.range.is_some_and(|r| r.from != r.to);
+        if self.range.is_some() && (multi_day || question || (rank == 3 && !expense_verb)) {
+            return self.query(false);
+        }
+        if (expense_verb || category.is_some()) && !chit_chat && !question {
+            return expense(&mut self.toks, &self.amounts, text, self.day);
+        }
+        if self.range.is_some() && self.content_words == 0 {
+            return self.query(false);
+        }
+        Intent::Unknown
     }
-    // `#travel`, `groceries?`: a category's own name (or a hashtag) alone asks what went there.
-    if amounts.is_empty() && content_words == 1 && rank >= 3 && !expense_verb {
-        return query(&toks, false);
-    }
-    // No price and a period: `transport costs last month`, `spent today?`.
-    let multi_day = range.is_some_and(|r| r.from != r.to);
-    if range.is_some() && (multi_day || question || (rank == 3 && !expense_verb)) {
-        return query(&toks, false);
-    }
-    if (expense_verb || category.is_some()) && !chit_chat && !question {
-        return expense(&mut toks, &amounts, text, day);
-    }
-    if range.is_some() && content_words == 0 {
-        return query(&toks, false);
-    }
-    Intent::Unknown
 }
 
 #[cfg(test)]
