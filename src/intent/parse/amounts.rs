@@ -321,53 +321,64 @@ pub(super) fn currency_before(toks: &[Tok], i: usize) -> Option<(Currency, usize
 
 /// Reads digits (with glued letters) or number words at `i`.
 pub(super) fn read_number(toks: &[Tok], i: usize, lex: &Lexicon) -> Option<Number> {
-    let t = &toks[i];
-    if t.t.kind == Kind::Number {
-        let mut n = Number {
-            value: parse_digits(&t.t.norm, lex.dot_thousands)?,
-            last: i,
-            ..Number::default()
-        };
-        let suffix = t.t.suffix.as_str();
-        if !suffix.is_empty() {
-            if let Some(s) = glued_scale(suffix) {
-                n.value *= s;
-            } else if suffix == "x" {
-                n.glued_x = true;
-            } else if let Some(entries) = lex.phrases.get(suffix) {
-                for (rest, role) in entries {
-                    match role {
-                        Role::Currency(c) if rest.is_empty() => {
-                            n.currency = Some(*c);
-                            n.strong = true;
-                        }
-                        Role::Money if rest.is_empty() => n.strong = true,
-                        Role::Scale(s) if rest.is_empty() => n.value *= *s,
-                        Role::Fraction(s) if rest.is_empty() => {
-                            n.value *= *s;
-                            n.minor = true;
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
+    match toks[i].t.kind {
+        Kind::Number => digits_at(&toks[i], i, lex),
+        Kind::Word => words_at(toks, i),
+        _ => None,
+    }
+}
+
+/// Digits and the letters glued to them: `1.5k`, `2x`, `12eur`, `20bucks`, `60c`.
+fn digits_at(t: &Tok, i: usize, lex: &Lexicon) -> Option<Number> {
+    let mut n = Number {
+        value: parse_digits(&t.t.norm, lex.dot_thousands)?,
+        last: i,
+        ..Number::default()
+    };
+    let suffix = t.t.suffix.as_str();
+    if suffix.is_empty() {
         return Some(n);
     }
-    if t.t.kind != Kind::Word {
-        return None;
+    if let Some(s) = glued_scale(suffix) {
+        n.value *= s;
+    } else if suffix == "x" {
+        n.glued_x = true;
+    } else if let Some(entries) = lex.phrases.get(suffix) {
+        for (_, role) in entries.iter().filter(|(rest, _)| rest.is_empty()) {
+            match role {
+                Role::Currency(c) => {
+                    n.currency = Some(*c);
+                    n.strong = true;
+                }
+                Role::Money => n.strong = true,
+                Role::Scale(s) => n.value *= *s,
+                Role::Fraction(s) => {
+                    n.value *= *s;
+                    n.minor = true;
+                }
+                _ => {}
+            }
+        }
     }
+    Some(n)
+}
+
+/// Number words from `i`: `twenty five`, `one hundred and five`, `soixante-dix`, `a thousand`,
+/// `vinte e um`; `twelve fifty` is 12.50.
+fn words_at(toks: &[Tok], i: usize) -> Option<Number> {
     let mut n = WordNumber::default();
     let mut j = i;
     let mut last = None;
     // The value of the number word just before, when nothing scaled it since.
     let mut previous: Option<u32> = None;
-    let mut hyphen = false;
+    // A hyphen or a joiner came between: the next word adds up, it is no cents.
+    let mut linked = false;
     let mut joined = false;
     while let Some(w) = toks.get(j).filter(|w| !w.used) {
+        let next_is_number = toks.get(j + 1).is_some_and(|x| x.number_word().is_some());
         if let Some(v) = w.number_word() {
             // `twelve fifty`, `one fifty`: dollars and cents, said as two numbers.
-            if previous.is_some() && v >= 10 && !hyphen && !joined {
+            if previous.is_some() && v >= 10 && !linked {
                 let value = n.value() + Decimal::from(v) / Decimal::from(100);
                 return Some(Number {
                     value,
@@ -377,7 +388,7 @@ pub(super) fn read_number(toks: &[Tok], i: usize, lex: &Lexicon) -> Option<Numbe
             }
             n.add(v);
             previous = Some(v);
-            hyphen = false;
+            linked = false;
             joined = false;
         } else if let Some(s) = w.find(|r| {
             if let Role::Scale(s) = r {
@@ -393,25 +404,18 @@ pub(super) fn read_number(toks: &[Tok], i: usize, lex: &Lexicon) -> Option<Numbe
             }
             n.scale(s);
             previous = None;
-        } else if w.t.norm == "-"
-            && previous.is_some()
-            && toks.get(j + 1).is_some_and(|x| x.number_word().is_some())
-        {
+        } else if w.t.norm == "-" && previous.is_some() && next_is_number {
             // `twenty-five`, `soixante-dix`
-            hyphen = true;
-        } else if w.has(Role::Article)
-            && j == i
-            && toks.get(j + 1).is_some_and(|x| x.scale().is_some())
-        {
+            linked = true;
+        } else if w.has(Role::Article) && j == i && toks.get(j + 1).and_then(Tok::scale).is_some() {
             n.add(1);
         } else if w.has(Role::NumberJoin)
             && n.any
-            && toks
-                .get(j + 1)
-                .is_some_and(|x| x.number_word().is_some() || x.has(Role::Article))
             && last.is_some()
+            && (next_is_number || toks.get(j + 1).is_some_and(|x| x.has(Role::Article)))
         {
             // `one hundred and five`, `duzentos e cinquenta`, `vinte e um`
+            linked = true;
             joined = true;
         } else if joined && w.has(Role::Article) {
             // `vinte e um`: the article after the joiner is one.
@@ -423,13 +427,9 @@ pub(super) fn read_number(toks: &[Tok], i: usize, lex: &Lexicon) -> Option<Numbe
         last = Some(j);
         j += 1;
     }
-    let last = last?;
-    if !n.any {
-        return None;
-    }
-    Some(Number {
+    (n.any).then(|| Number {
         value: n.value(),
-        last,
+        last: last.unwrap_or(i),
         ..Number::default()
     })
 }

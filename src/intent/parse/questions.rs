@@ -68,50 +68,13 @@ pub(super) fn beyond_totals(
     let (category, _, _) = category_in(toks, 0..toks.len());
     let base = Query {
         range,
-        category: category.clone(),
+        category,
         count,
         ..Query::default()
     };
     Some(match ask {
-        Role::Find => {
-            let at = toks.iter().position(|t| !t.used && t.has(Role::Find))?;
-            let len = toks[at].len_of(Role::Find).unwrap_or(1);
-            for t in &mut toks[at..at + len] {
-                t.used = true;
-            }
-            mark(toks, |t| t.has(Role::List) || t.has(Role::Summary));
-            let words = note_in(toks, at + len..toks.len(), text, &[])?;
-            Intent::List(Query {
-                category: None,
-                text: Some(words),
-                ..base
-            })
-        }
-        Role::Compare => {
-            let cats = categories_in_order(toks);
-            let (a, b) = match (ranges.as_slice(), cats.as_slice()) {
-                ([a, b, ..], _) => (Some(*a), Some(*b)),
-                (_, [_, _, ..]) => (range, range),
-                ([a], _) => (Some(*a), Some(a.before())),
-                ([], _) => {
-                    let this = DateRange::month_of(today);
-                    (Some(this), Some(this.before()))
-                }
-            };
-            let (ca, cb) = match cats.as_slice() {
-                [x, y, ..] => (Some(x.clone()), Some(y.clone())),
-                _ => (category.clone(), category),
-            };
-            Intent::Summary(Query {
-                range: a,
-                category: ca,
-                ask: Ask::Compare {
-                    range: b,
-                    category: cb,
-                },
-                ..base
-            })
-        }
+        Role::Find => find(toks, text, base)?,
+        Role::Compare => compare(toks, &ranges, base, today),
         Role::Average => Intent::Summary(Query {
             ask: Ask::Average,
             ..base
@@ -132,6 +95,51 @@ pub(super) fn beyond_totals(
                 ..base
             })
         }
+    })
+}
+
+/// `find coffee`, `look up taxi last month`: the entries whose note has the words after it.
+fn find(toks: &mut [Tok], text: &str, base: Query) -> Option<Intent> {
+    let at = toks.iter().position(|t| !t.used && t.has(Role::Find))?;
+    let len = toks[at].len_of(Role::Find).unwrap_or(1);
+    for t in &mut toks[at..at + len] {
+        t.used = true;
+    }
+    mark(toks, |t| t.has(Role::List) || t.has(Role::Summary));
+    let words = note_in(toks, at + len..toks.len(), text, &[])?;
+    Some(Intent::List(Query {
+        category: None,
+        text: Some(words),
+        ..base
+    }))
+}
+
+/// `transport vs travel`, `this month vs last month`, `compare last month`: two sides, each a
+/// period and maybe a category. One period named is compared with the one before it; none,
+/// this month with the last.
+fn compare(toks: &[Tok], ranges: &[DateRange], base: Query, today: NaiveDate) -> Intent {
+    let cats = categories_in_order(toks);
+    let (a, b) = match (ranges, cats.as_slice()) {
+        ([a, b, ..], _) => (Some(*a), Some(*b)),
+        (_, [_, _, ..]) => (base.range, base.range),
+        ([a], _) => (Some(*a), Some(a.before())),
+        ([], _) => {
+            let this = DateRange::month_of(today);
+            (Some(this), Some(this.before()))
+        }
+    };
+    let (ca, cb) = match cats.as_slice() {
+        [x, y, ..] => (Some(x.clone()), Some(y.clone())),
+        _ => (base.category.clone(), base.category.clone()),
+    };
+    Intent::Summary(Query {
+        range: a,
+        category: ca,
+        ask: Ask::Compare {
+            range: b,
+            category: cb,
+        },
+        ..base
     })
 }
 
