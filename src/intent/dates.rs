@@ -77,30 +77,60 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
     if t.t.kind != Kind::Word {
         return None;
     }
-    if let Some(m) = quarter_at(toks, i, today) {
+    if let Some(m) = quarter_at(toks, i, today)
+        .or_else(|| named_day_at(t, i, today))
+        .or_else(|| ago_at(toks, i, today))
+        .or_else(|| ordinal_at(toks, i, lex, today))
+    {
         return Some(m);
     }
+    if let Some(month) = t.month() {
+        return month_at(toks, i, month, lex, today);
+    }
+    if let Some(m) = day_name_at(toks, i, today) {
+        return Some(m);
+    }
+    if t.has(Role::Last) || t.has(Role::This) {
+        if let Some(m) = relative_at(toks, i, lex, today) {
+            return Some(m);
+        }
+    }
+    // `semana pasada`, `mes pasado`: the word for last after the unit.
+    let unit = t.unit()?;
+    toks.get(i + 1)
+        .filter(|n| n.has(Role::Last))
+        .and_then(|_| Some((i + 1, None, Some(relative_unit(today, unit, true)?))))
+}
+
+/// Words that name a day or a period to today: `yesterday`, `anteayer`, `today`, `tomorrow`,
+/// `year to date`, `month to date`.
+fn named_day_at(t: &Tok, i: usize, today: NaiveDate) -> Option<Match> {
+    let through = |len: usize| i + len - 1;
     if let Some(len) = t.len_of(Role::DayBeforeYesterday) {
-        return with_last(day(today - chrono::Duration::days(2)), i + len - 1);
+        return with_last(day(today - chrono::Duration::days(2)), through(len));
     }
     if let Some(len) = t.len_of(Role::Yesterday) {
-        return with_last(day(today.pred_opt()?), i + len - 1);
+        return with_last(day(today.pred_opt()?), through(len));
     }
     if let Some(len) = t.len_of(Role::Today) {
-        return with_last(day(today), i + len - 1);
+        return with_last(day(today), through(len));
     }
     if let Some(len) = t.len_of(Role::YearToDate) {
         let first = NaiveDate::from_ymd_opt(today.year(), 1, 1)?;
-        return Some((i + len - 1, None, Some(DateRange::new(first, today))));
+        return Some((through(len), None, Some(DateRange::new(first, today))));
     }
     if let Some(len) = t.len_of(Role::MonthToDate) {
         let first = today.with_day(1)?;
-        return Some((i + len - 1, None, Some(DateRange::new(first, today))));
+        return Some((through(len), None, Some(DateRange::new(first, today))));
     }
-    if let Some(len) = t.len_of(Role::Tomorrow) {
-        return with_last(day(today.succ_opt()?), i + len - 1);
-    }
-    // `hace 2 días`, `hace una semana`
+    let len = t.len_of(Role::Tomorrow)?;
+    with_last(day(today.succ_opt()?), through(len))
+}
+
+/// Time back from today in words: `hace 2 días`, `four days ago`, `a couple days ago`, `a
+/// week ago`.
+fn ago_at(toks: &[Tok], i: usize, today: NaiveDate) -> Option<Match> {
+    let t = &toks[i];
     if let Some(len) = t.len_of(Role::AgoBefore) {
         if let Some((n, after)) = count_at(toks, i + len) {
             if let Some(unit) = toks.get(after).and_then(Tok::unit) {
@@ -108,7 +138,6 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
             }
         }
     }
-    // `four days ago`, `a couple days ago`
     if let Some((n, after)) =
         count_at(toks, i).filter(|_| t.number_word().is_some() || t.has(Role::Article))
     {
@@ -118,23 +147,20 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
             }
         }
     }
-    // `a week ago`
-    if t.has(Role::Article) {
-        if let Some(unit) = toks.get(i + 1).and_then(Tok::unit) {
-            if toks.get(i + 2).is_some_and(|n| n.has(Role::Ago)) {
-                return with_last(day(ago(today, 1, unit)?), i + 2);
-            }
-        }
+    if !t.has(Role::Article) {
+        return None;
     }
-    if let Some(m) = ordinal_at(toks, i, lex, today) {
-        return Some(m);
-    }
-    if let Some(month) = t.month() {
-        return month_at(toks, i, month, lex, today);
-    }
+    let unit = toks.get(i + 1).and_then(Tok::unit)?;
+    toks.get(i + 2)
+        .filter(|n| n.has(Role::Ago))
+        .and_then(|_| with_last(day(ago(today, 1, unit)?), i + 2))
+}
+
+/// A weekday (`friday`, `viernes pasado`) or the weekend.
+fn day_name_at(toks: &[Tok], i: usize, today: NaiveDate) -> Option<Match> {
+    let t = &toks[i];
+    let last = toks.get(i + 1).is_some_and(|n| n.has(Role::Last));
     if let Some(wd) = t.weekday() {
-        // `viernes pasado`
-        let last = toks.get(i + 1).is_some_and(|n| n.has(Role::Last));
         let d = if last {
             previous_weekday(today, wd)
         } else {
@@ -142,58 +168,48 @@ fn match_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<M
         };
         return with_last(day(d), if last { i + 1 } else { i });
     }
-    if t.has(Role::Weekend) {
-        let (sat, sun) = weekend(
-            today,
-            toks.get(i + 1).is_some_and(|n| n.has(Role::Last)) || !is_weekend(today),
-        );
-        return Some((i, Some(sat), Some(DateRange::new(sat, sun))));
+    if !t.has(Role::Weekend) {
+        return None;
     }
-    let is_last = t.has(Role::Last);
-    let is_this = t.has(Role::This);
-    if is_last || is_this {
-        let next = toks.get(i + 1)?;
-        if let Some(unit) = next.unit().filter(|_| t.has(Role::Rolling)) {
-            return Some((i + 1, None, Some(last_n(today, 1, unit)?)));
-        }
-        if let Some(unit) = next.unit() {
-            return Some((
-                i + 1,
-                None,
-                Some(relative_unit(today, unit, is_last && !is_this)?),
-            ));
-        }
-        if let Some(wd) = next.weekday() {
-            let d = if is_last {
-                previous_weekday(today, wd)
-            } else {
-                recent_weekday(today, wd)
-            };
-            return with_last(day(d), i + 1);
-        }
-        if next.has(Role::Weekend) {
-            let (sat, sun) = weekend(today, is_last);
-            return Some((i + 1, Some(sat), Some(DateRange::new(sat, sun))));
-        }
-        if let Some(month) = next.month() {
-            return month_at(toks, i + 1, month, lex, today);
-        }
-        // `last 7 days`, `past two weeks`, `últimos 3 meses`
-        if is_last {
-            if let Some((n, after)) = count_at(toks, i + 1) {
-                if let Some(unit) = toks.get(after).and_then(Tok::unit) {
-                    return Some((after, None, Some(last_n(today, n, unit)?)));
-                }
-            }
-        }
+    let (sat, sun) = weekend(today, last || !is_weekend(today));
+    Some((i, Some(sat), Some(DateRange::new(sat, sun))))
+}
+
+/// `last week`, `this month`, `past week` (rolling), `last friday`, `this weekend`, `last
+/// october`, `last 7 days`, `últimos 3 meses`.
+fn relative_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<Match> {
+    let t = &toks[i];
+    let (is_last, is_this) = (t.has(Role::Last), t.has(Role::This));
+    let next = toks.get(i + 1)?;
+    if let Some(unit) = next.unit() {
+        let range = if t.has(Role::Rolling) {
+            last_n(today, 1, unit)?
+        } else {
+            relative_unit(today, unit, is_last && !is_this)?
+        };
+        return Some((i + 1, None, Some(range)));
     }
-    // `semana pasada`, `mes pasado`, `esta semana` is handled above.
-    if let Some(unit) = t.unit() {
-        if toks.get(i + 1).is_some_and(|n| n.has(Role::Last)) {
-            return Some((i + 1, None, Some(relative_unit(today, unit, true)?)));
-        }
+    if let Some(wd) = next.weekday() {
+        let d = if is_last {
+            previous_weekday(today, wd)
+        } else {
+            recent_weekday(today, wd)
+        };
+        return with_last(day(d), i + 1);
     }
-    None
+    if next.has(Role::Weekend) {
+        let (sat, sun) = weekend(today, is_last);
+        return Some((i + 1, Some(sat), Some(DateRange::new(sat, sun))));
+    }
+    if let Some(month) = next.month() {
+        return month_at(toks, i + 1, month, lex, today);
+    }
+    if !is_last {
+        return None;
+    }
+    let (n, after) = count_at(toks, i + 1)?;
+    let unit = toks.get(after).and_then(Tok::unit)?;
+    Some((after, None, Some(last_n(today, n, unit)?)))
 }
 
 fn number_at(toks: &[Tok], i: usize, lex: &Lexicon, today: NaiveDate) -> Option<Match> {
