@@ -124,190 +124,192 @@ fn is_word_char(c: char) -> bool {
 
 /// Tokenises `text`. Never fails; characters it has no use for are skipped.
 pub(crate) fn lex(text: &str) -> Vec<Token> {
-    let mut tokens: Vec<Token> = Vec::with_capacity(12);
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let n = chars.len();
-    let at = |i: usize| chars.get(i).map(|&(_, c)| c);
-    let offset = |i: usize| chars.get(i).map_or(text.len(), |&(o, _)| o);
-    let mut i = 0;
+    let mut s = Scanner {
+        text,
+        chars: text.char_indices().collect(),
+        i: 0,
+        tokens: Vec::with_capacity(12),
+    };
     let mut spaced = true;
-    while i < n {
-        let c = chars[i].1;
+    while let Some(c) = s.at(s.i) {
         if c == '\n' || c == '\r' {
-            push(
-                &mut tokens,
-                Kind::Sep,
-                offset(i),
-                offset(i + 1),
-                "\n".into(),
-            );
-            i += 1;
+            s.i += 1;
+            s.push(Kind::Sep, s.i - 1, "\n".into());
             spaced = true;
             continue;
         }
         if c.is_whitespace() || c.is_control() {
-            i += 1;
+            s.i += 1;
             spaced = true;
             continue;
         }
-        let start = i;
-        if c == '/' && tokens.is_empty() && at(i + 1).is_some_and(|d| d.is_ascii_alphabetic()) {
-            i += 1;
-            while at(i).is_some_and(|d| d.is_ascii_alphanumeric() || d == '_') {
-                i += 1;
-            }
-            let name = text[offset(start + 1)..offset(i)].to_ascii_lowercase();
-            // `/add@ExpenseBot`: the bot's own name is not part of the command.
-            if at(i) == Some('@') {
-                i += 1;
-                while at(i).is_some_and(|d| d.is_ascii_alphanumeric() || d == '_') {
-                    i += 1;
-                }
-            }
-            push(&mut tokens, Kind::Command, offset(start), offset(i), name);
-        } else if c.is_ascii_digit()
-            || (c == '-' && spaced && at(i + 1).is_some_and(|d| d.is_ascii_digit()))
-            || ((c == '.' || c == ',') && spaced && at(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        let next_digit = s.at(s.i + 1).is_some_and(|d| d.is_ascii_digit());
+        if c == '/' && s.tokens.is_empty() && s.at(s.i + 1).is_some_and(|d| d.is_ascii_alphabetic())
         {
-            i += 1;
-            while let Some(d) = at(i) {
-                let inner = matches!(d, '.' | ',' | ':' | '/' | '-')
-                    && at(i + 1).is_some_and(|e| e.is_ascii_digit());
-                if d.is_ascii_digit() || inner {
-                    i += 1;
-                } else {
-                    break;
-                }
-            }
-            let digits_end = i;
-            while at(i).is_some_and(is_letter) {
-                i += 1;
-            }
-            let mut norm = text[offset(start)..offset(digits_end)].to_owned();
-            if norm.starts_with('.') || norm.starts_with(',') {
-                norm.insert(0, '0');
-            }
-            let suffix = fold(&text[offset(digits_end)..offset(i)]);
-            tokens.push(Token {
-                kind: Kind::Number,
-                start: offset(start),
-                end: offset(i),
-                norm,
-                suffix,
-            });
-        } else if c == '#' && at(i + 1).is_some_and(char::is_alphanumeric) {
-            i += 1;
-            while at(i).is_some_and(|d| is_letter(d) || d.is_alphanumeric() || d == '_' || d == '-')
-            {
-                i += 1;
-            }
-            let norm = fold(&text[offset(start + 1)..offset(i)]);
-            push(&mut tokens, Kind::Hashtag, offset(start), offset(i), norm);
+            s.command();
+        } else if c.is_ascii_digit() || (matches!(c, '-' | '.' | ',') && spaced && next_digit) {
+            s.number();
+        } else if c == '#' && s.at(s.i + 1).is_some_and(char::is_alphanumeric) {
+            s.hashtag();
         } else if is_word_char(c) && c != '\'' && c != '’' {
-            while at(i).is_some_and(is_word_char) {
-                i += 1;
-            }
-            let word = fold(&text[offset(start)..offset(i)]);
-            // `yesterday's` means `yesterday` to the parser; the note keeps the raw text.
-            let word = word
-                .strip_suffix("'s")
-                .unwrap_or(&word)
-                .trim_end_matches('\'')
-                .to_owned();
-            if at(i) == Some('$') && DOLLAR_PREFIXES.contains(&word.as_str()) {
-                i += 1;
-                push(
-                    &mut tokens,
-                    Kind::Symbol,
-                    offset(start),
-                    offset(i),
-                    format!("{word}$"),
-                );
-            } else {
-                push(&mut tokens, Kind::Word, offset(start), offset(i), word);
-            }
+            s.word();
         } else if is_symbol(c) {
-            i += 1;
-            push(
-                &mut tokens,
-                Kind::Symbol,
-                offset(start),
-                offset(i),
-                c.to_string(),
-            );
+            s.i += 1;
+            s.push(Kind::Symbol, s.i - 1, c.to_string());
         } else if matches!(c, ',' | ';' | '+' | '&')
-            || (matches!(c, '/' | '|') && spaced && at(i + 1).is_some_and(char::is_whitespace))
+            || (matches!(c, '/' | '|') && spaced && s.at(s.i + 1).is_some_and(char::is_whitespace))
         {
-            i += 1;
-            push(
-                &mut tokens,
-                Kind::Sep,
-                offset(start),
-                offset(i),
-                c.to_string(),
-            );
+            s.i += 1;
+            s.push(Kind::Sep, s.i - 1, c.to_string());
         } else if c == '@' {
-            // `3 beers @ 6`: an at-sign before a number means "at".
-            i += 1;
-            while at(i).is_some_and(|d| d.is_alphanumeric() || d == '_') {
-                i += 1;
-            }
-            if i == start + 1 {
-                push(
-                    &mut tokens,
-                    Kind::Word,
-                    offset(start),
-                    offset(i),
-                    "@".into(),
-                );
-            }
+            s.at_sign();
         } else if matches!(
             c,
             '%' | '?' | '-' | '–' | '—' | '.' | '!' | ':' | '*' | '×' | '~' | '≈'
         ) {
-            i += 1;
+            s.i += 1;
             let norm = if c == '–' || c == '—' {
                 "-".to_owned()
             } else {
                 c.to_string()
             };
-            push(&mut tokens, Kind::Punct, offset(start), offset(i), norm);
+            s.push(Kind::Punct, s.i - 1, norm);
         } else {
-            while at(i).is_some_and(|d| {
-                !d.is_whitespace()
-                    && !d.is_alphanumeric()
-                    && !is_letter(d)
-                    && !d.is_ascii_punctuation()
-                    && !is_symbol(d)
-            }) {
-                i += 1;
-            }
-            i = i.max(start + 1);
-            push(
-                &mut tokens,
-                Kind::Other,
-                offset(start),
-                offset(i),
-                text[offset(start)..offset(i)].to_owned(),
-            );
+            s.other();
         }
-        spaced = false;
         // Letters right after a symbol or digits start a new token without a space.
-        if at(i).is_some_and(char::is_whitespace) {
-            spaced = true;
-        }
+        spaced = s.at(s.i).is_some_and(char::is_whitespace);
     }
-    tokens
+    s.tokens
 }
 
-fn push(tokens: &mut Vec<Token>, kind: Kind, start: usize, end: usize, norm: String) {
-    tokens.push(Token {
-        kind,
-        start,
-        end,
-        norm,
-        suffix: String::new(),
-    });
+/// The lexer's place in the text: characters with their byte offsets, and the tokens so far.
+struct Scanner<'a> {
+    text: &'a str,
+    chars: Vec<(usize, char)>,
+    /// The next character to read.
+    i: usize,
+    tokens: Vec<Token>,
+}
+
+impl Scanner<'_> {
+    fn at(&self, i: usize) -> Option<char> {
+        self.chars.get(i).map(|&(_, c)| c)
+    }
+
+    /// The byte offset of character `i` (the text's end past the last).
+    fn offset(&self, i: usize) -> usize {
+        self.chars.get(i).map_or(self.text.len(), |&(o, _)| o)
+    }
+
+    /// Moves past every character that `keep` accepts.
+    fn skip_while(&mut self, keep: impl Fn(char) -> bool) {
+        while self.at(self.i).is_some_and(&keep) {
+            self.i += 1;
+        }
+    }
+
+    /// A token from character `start` to the current place.
+    fn push(&mut self, kind: Kind, start: usize, norm: String) {
+        self.tokens.push(Token {
+            kind,
+            start: self.offset(start),
+            end: self.offset(self.i),
+            norm,
+            suffix: String::new(),
+        });
+    }
+
+    /// A leading `/add`; `/add@ExpenseBot` names the bot, which is not part of the command.
+    fn command(&mut self) {
+        let start = self.i;
+        self.i += 1;
+        self.skip_while(|d| d.is_ascii_alphanumeric() || d == '_');
+        let name = self.text[self.offset(start + 1)..self.offset(self.i)].to_ascii_lowercase();
+        if self.at(self.i) == Some('@') {
+            self.i += 1;
+            self.skip_while(|d| d.is_ascii_alphanumeric() || d == '_');
+        }
+        self.push(Kind::Command, start, name);
+    }
+
+    /// Digits with inner `.` `,` `:` `/` `-`, and the letters glued after them.
+    fn number(&mut self) {
+        let start = self.i;
+        self.i += 1;
+        while let Some(d) = self.at(self.i) {
+            let inner = matches!(d, '.' | ',' | ':' | '/' | '-')
+                && self.at(self.i + 1).is_some_and(|e| e.is_ascii_digit());
+            if !(d.is_ascii_digit() || inner) {
+                break;
+            }
+            self.i += 1;
+        }
+        let digits_end = self.i;
+        self.skip_while(is_letter);
+        let mut norm = self.text[self.offset(start)..self.offset(digits_end)].to_owned();
+        if norm.starts_with('.') || norm.starts_with(',') {
+            norm.insert(0, '0');
+        }
+        let suffix = fold(&self.text[self.offset(digits_end)..self.offset(self.i)]);
+        self.push(Kind::Number, start, norm);
+        if let Some(t) = self.tokens.last_mut() {
+            t.suffix = suffix;
+        }
+    }
+
+    /// `#food`, kept without the `#`.
+    fn hashtag(&mut self) {
+        let start = self.i;
+        self.i += 1;
+        self.skip_while(|d| is_letter(d) || d.is_alphanumeric() || d == '_' || d == '-');
+        let norm = fold(&self.text[self.offset(start + 1)..self.offset(self.i)]);
+        self.push(Kind::Hashtag, start, norm);
+    }
+
+    /// A word, lower-cased and accent-folded; `R$`, `US$` are currency signs.
+    fn word(&mut self) {
+        let start = self.i;
+        self.skip_while(is_word_char);
+        let word = fold(&self.text[self.offset(start)..self.offset(self.i)]);
+        // `yesterday's` means `yesterday` to the parser; the note keeps the raw text.
+        let word = word
+            .strip_suffix("'s")
+            .unwrap_or(&word)
+            .trim_end_matches('\'')
+            .to_owned();
+        if self.at(self.i) == Some('$') && DOLLAR_PREFIXES.contains(&word.as_str()) {
+            self.i += 1;
+            self.push(Kind::Symbol, start, format!("{word}$"));
+        } else {
+            self.push(Kind::Word, start, word);
+        }
+    }
+
+    /// `3 beers @ 6`: an at-sign alone before a number means "at"; `@name` is skipped.
+    fn at_sign(&mut self) {
+        let start = self.i;
+        self.i += 1;
+        self.skip_while(|d| d.is_alphanumeric() || d == '_');
+        if self.i == start + 1 {
+            self.push(Kind::Word, start, "@".into());
+        }
+    }
+
+    /// Emoji and other symbols, kept in notes as typed.
+    fn other(&mut self) {
+        let start = self.i;
+        self.skip_while(|d| {
+            !d.is_whitespace()
+                && !d.is_alphanumeric()
+                && !is_letter(d)
+                && !d.is_ascii_punctuation()
+                && !is_symbol(d)
+        });
+        self.i = self.i.max(start + 1);
+        let raw = self.text[self.offset(start)..self.offset(self.i)].to_owned();
+        self.push(Kind::Other, start, raw);
+    }
 }
 
 /// The zero of each block of decimal digits people type besides ASCII: Arabic-Indic,
