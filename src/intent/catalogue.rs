@@ -497,6 +497,84 @@ pub(crate) struct Example {
     pub items: Option<usize>,
 }
 
+impl Words {
+    /// Each list of words with the role it gives them.
+    fn roles(&self) -> [(&[String], Role); 38] {
+        [
+            (&self.stop, Role::Stop),
+            (&self.expense, Role::ExpenseVerb),
+            (&self.income, Role::Income),
+            (&self.limit, Role::Limit),
+            (&self.limit_remove, Role::LimitRemove),
+            (&self.daily, Role::LimitPeriod(LimitPeriod::Daily)),
+            (&self.weekly, Role::LimitPeriod(LimitPeriod::Weekly)),
+            (&self.monthly, Role::LimitPeriod(LimitPeriod::Monthly)),
+            (&self.yearly, Role::LimitPeriod(LimitPeriod::Yearly)),
+            (&self.summary, Role::Summary),
+            (&self.list, Role::List),
+            (&self.undo, Role::Undo),
+            (&self.delete, Role::Delete),
+            (&self.delete_last, Role::DeleteLast),
+            (&self.help, Role::Help),
+            (&self.each, Role::Each),
+            (&self.price_at, Role::PriceAt),
+            (&self.pronouns, Role::Pronoun),
+            (&self.currency, Role::CurrencySetting),
+            (&self.timezone, Role::TimezoneSetting),
+            (&self.categories, Role::CategoriesQuestion),
+            (&self.link, Role::Link),
+            (&self.greeting, Role::Greeting),
+            (&self.money, Role::Money),
+            (&self.alternatives, Role::Alternative),
+            (&self.clock_at, Role::ClockAt),
+            (&self.clock_after, Role::ClockAfter),
+            (&self.measures, Role::Measure),
+            (&self.chat, Role::Chat),
+            (&self.largest, Role::Largest),
+            (&self.top, Role::Top),
+            (&self.average, Role::Average),
+            (&self.compare, Role::Compare),
+            (&self.find, Role::Find),
+            (&self.correct, Role::Correct),
+            (&self.r#move, Role::Move),
+            (&self.reference, Role::Reference),
+            (&self.street, Role::Street),
+        ]
+    }
+}
+
+impl Dates {
+    /// Each list of words with the role it gives them.
+    fn roles(&self) -> [(&[String], Role); 24] {
+        [
+            (&self.today, Role::Today),
+            (&self.yesterday, Role::Yesterday),
+            (&self.day_before_yesterday, Role::DayBeforeYesterday),
+            (&self.tomorrow, Role::Tomorrow),
+            (&self.ago, Role::Ago),
+            (&self.ago_before, Role::AgoBefore),
+            (&self.last, Role::Last),
+            (&self.this, Role::This),
+            (&self.on, Role::On),
+            (&self.weekend, Role::Weekend),
+            (&self.from, Role::RangeFrom),
+            (&self.to, Role::RangeTo),
+            (&self.since, Role::Since),
+            (&self.r#in, Role::In),
+            (&self.rolling, Role::Rolling),
+            (&self.day, Role::Unit(Unit::Day)),
+            (&self.week, Role::Unit(Unit::Week)),
+            (&self.month, Role::Unit(Unit::Month)),
+            (&self.year, Role::Unit(Unit::Year)),
+            (&self.fortnight, Role::Unit(Unit::Fortnight)),
+            (&self.year_to_date, Role::YearToDate),
+            (&self.month_to_date, Role::MonthToDate),
+            (&self.day_of_month, Role::DayOfMonth),
+            (&self.quarter, Role::Unit(Unit::Quarter)),
+        ]
+    }
+}
+
 /// What no language owns.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -565,123 +643,25 @@ pub(crate) fn extend(
     scope: Scope,
 ) -> Result<(), CatalogueError> {
     let p = &mut lexicon.phrases;
-    let put = |p: &mut PhraseMap, list: &[String], role: Role| {
-        for phrase in list {
-            p.insert(phrase, role);
-        }
-    };
     if scope == Scope::Content {
         return extend_content(p, file_name, lang);
     }
-    let w = &lang.words;
-    put(p, &w.stop, Role::Stop);
-    put(p, &w.expense, Role::ExpenseVerb);
-    put(p, &w.income, Role::Income);
-    put(p, &w.limit, Role::Limit);
-    put(p, &w.limit_remove, Role::LimitRemove);
-    put(p, &w.daily, Role::LimitPeriod(LimitPeriod::Daily));
-    put(p, &w.weekly, Role::LimitPeriod(LimitPeriod::Weekly));
-    put(p, &w.monthly, Role::LimitPeriod(LimitPeriod::Monthly));
-    put(p, &w.yearly, Role::LimitPeriod(LimitPeriod::Yearly));
-    put(p, &w.summary, Role::Summary);
-    put(p, &w.list, Role::List);
-    put(p, &w.undo, Role::Undo);
-    put(p, &w.delete, Role::Delete);
-    put(p, &w.delete_last, Role::DeleteLast);
-    put(p, &w.help, Role::Help);
-    put(p, &w.each, Role::Each);
-    put(p, &w.price_at, Role::PriceAt);
-    put(p, &w.pronouns, Role::Pronoun);
-    put(p, &w.currency, Role::CurrencySetting);
-    put(p, &w.timezone, Role::TimezoneSetting);
-    put(p, &w.categories, Role::CategoriesQuestion);
-    put(p, &w.link, Role::Link);
-    put(p, &w.greeting, Role::Greeting);
-    put(p, &w.money, Role::Money);
-    put(p, &w.alternatives, Role::Alternative);
-    put(p, &w.clock_at, Role::ClockAt);
-    put(p, &w.clock_after, Role::ClockAfter);
-    put(p, &w.measures, Role::Measure);
-    put(p, &w.chat, Role::Chat);
-    put(p, &w.largest, Role::Largest);
-    put(p, &w.top, Role::Top);
-    put(p, &w.average, Role::Average);
-    put(p, &w.compare, Role::Compare);
-    put(p, &w.find, Role::Find);
-    put(p, &w.correct, Role::Correct);
-    put(p, &w.r#move, Role::Move);
-    put(p, &w.reference, Role::Reference);
-    put(p, &w.street, Role::Street);
-
-    let n = &lang.numbers;
-    for (word, value) in &n.words {
-        p.insert(word, Role::NumberWord(*value));
+    let roles = lang.words.roles().into_iter().chain(lang.dates.roles());
+    for (list, role) in roles {
+        for phrase in list {
+            p.insert(phrase, role);
+        }
     }
-    for (word, value) in &n.scales {
-        p.insert(word, Role::Scale(decimal(file_name, value)?));
-    }
-    for (word, value) in &n.fractions {
-        p.insert(word, Role::Fraction(decimal(file_name, value)?));
-    }
-    put(p, &n.joiners, Role::NumberJoin);
-    put(p, &n.articles, Role::Article);
-
+    extend_numbers(p, file_name, &lang.numbers)?;
     extend_content(p, file_name, lang)?;
-
-    let d = &lang.dates;
-    put(p, &d.today, Role::Today);
-    put(p, &d.yesterday, Role::Yesterday);
-    put(p, &d.day_before_yesterday, Role::DayBeforeYesterday);
-    put(p, &d.tomorrow, Role::Tomorrow);
-    put(p, &d.ago, Role::Ago);
-    put(p, &d.ago_before, Role::AgoBefore);
-    put(p, &d.last, Role::Last);
-    put(p, &d.this, Role::This);
-    put(p, &d.on, Role::On);
-    put(p, &d.weekend, Role::Weekend);
-    put(p, &d.from, Role::RangeFrom);
-    put(p, &d.to, Role::RangeTo);
-    put(p, &d.since, Role::Since);
-    put(p, &d.r#in, Role::In);
-    put(p, &d.rolling, Role::Rolling);
-    put(p, &d.day, Role::Unit(Unit::Day));
-    put(p, &d.week, Role::Unit(Unit::Week));
-    put(p, &d.month, Role::Unit(Unit::Month));
-    put(p, &d.year, Role::Unit(Unit::Year));
-    put(p, &d.fortnight, Role::Unit(Unit::Fortnight));
-    put(p, &d.year_to_date, Role::YearToDate);
-    put(p, &d.month_to_date, Role::MonthToDate);
-    put(p, &d.day_of_month, Role::DayOfMonth);
-    put(p, &d.quarter, Role::Unit(Unit::Quarter));
-    if !d.weekdays.is_empty() && d.weekdays.len() != 7 {
-        return Err(invalid(
-            file_name,
-            "dates.weekdays needs 7 entries, Monday first",
-        ));
-    }
-    for (i, names) in d.weekdays.iter().enumerate() {
-        put(p, names, Role::Weekday(i as u8));
-    }
-    if !d.months.is_empty() && d.months.len() != 12 {
-        return Err(invalid(
-            file_name,
-            "dates.months needs 12 entries, January first",
-        ));
-    }
-    for (i, names) in d.months.iter().enumerate() {
-        put(p, names, Role::Month(i as u8 + 1));
-    }
-    for suffix in &d.ordinal_suffixes {
+    extend_calendar(p, file_name, &lang.dates)?;
+    for suffix in &lang.dates.ordinal_suffixes {
         lexicon.ordinal_suffixes.insert(super::lexer::fold(suffix));
     }
-    for (names, n) in d.ordinals.iter().zip(1u8..=31) {
-        put(p, names, Role::Ordinal(n));
-    }
-
+    let p = &mut lexicon.phrases;
     for (name, idx) in DEFAULT_CATEGORIES.iter().zip(0u8..) {
         p.insert(name, Role::CategoryName(idx));
     }
-
     for (code, role) in common_roles(common, file_name)? {
         p.insert(&code, role);
     }
@@ -699,6 +679,59 @@ pub(crate) fn extend(
         }
     }
     lexicon.dot_thousands |= lang.dot_thousands;
+    Ok(())
+}
+
+/// Number words, scales, fractions, joiners and articles.
+fn extend_numbers(p: &mut PhraseMap, file_name: &str, n: &Numbers) -> Result<(), CatalogueError> {
+    for (word, value) in &n.words {
+        p.insert(word, Role::NumberWord(*value));
+    }
+    for (word, value) in &n.scales {
+        p.insert(word, Role::Scale(decimal(file_name, value)?));
+    }
+    for (word, value) in &n.fractions {
+        p.insert(word, Role::Fraction(decimal(file_name, value)?));
+    }
+    for w in &n.joiners {
+        p.insert(w, Role::NumberJoin);
+    }
+    for w in &n.articles {
+        p.insert(w, Role::Article);
+    }
+    Ok(())
+}
+
+/// Weekdays (seven, Monday first), months (twelve) and ordinal words.
+fn extend_calendar(p: &mut PhraseMap, file_name: &str, d: &Dates) -> Result<(), CatalogueError> {
+    if !d.weekdays.is_empty() && d.weekdays.len() != 7 {
+        return Err(invalid(
+            file_name,
+            "dates.weekdays needs 7 entries, Monday first",
+        ));
+    }
+    if !d.months.is_empty() && d.months.len() != 12 {
+        return Err(invalid(
+            file_name,
+            "dates.months needs 12 entries, January first",
+        ));
+    }
+    let named = |lists: &[Vec<String>], role: fn(u8) -> Role| {
+        lists
+            .iter()
+            .zip(0u8..)
+            .flat_map(move |(names, i)| names.iter().map(move |n| (n.clone(), role(i))))
+            .collect::<Vec<_>>()
+    };
+    let all = named(&d.weekdays, Role::Weekday)
+        .into_iter()
+        .chain(named(&d.months, |i| Role::Month(i + 1)))
+        .chain(named(&d.ordinals[..d.ordinals.len().min(31)], |i| {
+            Role::Ordinal(i + 1)
+        }));
+    for (word, role) in all {
+        p.insert(&word, role);
+    }
     Ok(())
 }
 
