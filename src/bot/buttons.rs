@@ -2,75 +2,152 @@
 
 use super::*;
 
+/// What a button does, as carried in its data (Telegram's `callback_data`, Discord's
+/// `custom_id`): `undo:1,2`, `cat:7`, `setcat:7:food`, `amount:12.50`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonAction {
+    /// Remove these entries (what one message recorded).
+    Undo(Vec<i64>),
+    /// Show the categories to move entry `id` to.
+    PickCategory(i64),
+    /// Move entry `id` to a category.
+    SetCategory(i64, Category),
+    /// Answer "which amount?" with this one.
+    Amount(String),
+}
+
+impl std::fmt::Display for ButtonAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ButtonAction::Undo(ids) => {
+                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                write!(f, "undo:{}", ids.join(","))
+            }
+            ButtonAction::PickCategory(id) => write!(f, "cat:{id}"),
+            ButtonAction::SetCategory(id, c) => write!(f, "setcat:{id}:{c}"),
+            ButtonAction::Amount(a) => write!(f, "amount:{a}"),
+        }
+    }
+}
+
+/// Button data that is none of ours.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a button of this bot: {0:?}")]
+pub struct UnknownButton(String);
+
+impl std::str::FromStr for ButtonAction {
+    type Err = UnknownButton;
+
+    fn from_str(data: &str) -> Result<Self, Self::Err> {
+        let unknown = || UnknownButton(data.to_owned());
+        let (kind, rest) = data.split_once(':').ok_or_else(unknown)?;
+        match kind {
+            "undo" => rest
+                .split(',')
+                .map(|id| id.parse().map_err(|_| unknown()))
+                .collect::<Result<Vec<i64>, _>>()
+                .map(ButtonAction::Undo),
+            "cat" => rest
+                .parse()
+                .map(ButtonAction::PickCategory)
+                .map_err(|_| unknown()),
+            "setcat" => {
+                let (id, name) = rest.split_once(':').ok_or_else(unknown)?;
+                let id = id.parse().map_err(|_| unknown())?;
+                let category = Category::parse(name).ok_or_else(unknown)?;
+                Ok(ButtonAction::SetCategory(id, category))
+            }
+            "amount" if !rest.is_empty() => Ok(ButtonAction::Amount(rest.to_owned())),
+            _ => Err(unknown()),
+        }
+    }
+}
+
 impl Bot {
     pub(super) async fn button(&self, turn: &Turn<'_>, data: &str) -> Result<Reply, LedgerError> {
-        if let Some(ids) = data.strip_prefix("undo:") {
-            let mut removed = Vec::new();
-            for (n, id) in ids
-                .split(',')
-                .filter_map(|s| s.parse::<i64>().ok())
-                .enumerate()
-            {
-                // Only the first deletion carries the event key; the rest belong to it.
-                let event = if n == 0 { turn.event() } else { None };
-                if let Some(e) = self
-                    .ledger
-                    .delete(&turn.session, EntryId(id), event)
-                    .await?
-                {
-                    removed.push(e);
+        let Ok(action) = data.parse::<ButtonAction>() else {
+            return Ok(Reply::text(self.t(&turn.lang, "unknown", &[])));
+        };
+        match action {
+            ButtonAction::Undo(ids) => {
+                let mut removed = Vec::new();
+                for (n, id) in ids.into_iter().enumerate() {
+                    // Only the first deletion carries the event key; the rest belong to it.
+                    let event = if n == 0 { turn.event() } else { None };
+                    let deleted = self
+                        .ledger
+                        .delete(&turn.session, EntryId(id), event)
+                        .await?;
+                    removed.extend(deleted);
                 }
+                Ok(match removed.as_slice() {
+                    [] => Reply::text(self.t(&turn.lang, "nothing_to_undo", &[])),
+                    entries => Reply::text(self.removed(turn, entries)),
+                })
             }
-            return Ok(match removed.as_slice() {
-                [] => Reply::text(self.t(&turn.lang, "nothing_to_undo", &[])),
-                entries => Reply::text(self.removed(turn, entries)),
-            });
+            ButtonAction::Amount(amount) => self.message(turn, &amount).await,
+            ButtonAction::PickCategory(id) => Ok(self.category_picker(turn, id)),
+            ButtonAction::SetCategory(id, category) => {
+                let changed = self
+                    .ledger
+                    .set_category(&turn.session, EntryId(id), &category, turn.event())
+                    .await?;
+                Ok(Reply::text(match changed {
+                    Some(e) => self.t(
+                        &turn.lang,
+                        "category_changed",
+                        &[("entry", &self.describe(turn, &e))],
+                    ),
+                    None => self.t(&turn.lang, "not_found", &[]),
+                }))
+            }
         }
-        if let Some(amount) = data.strip_prefix("amount:") {
-            return self.message(turn, amount).await;
-        }
-        if let Some(id) = data
-            .strip_prefix("cat:")
-            .and_then(|id| id.parse::<i64>().ok())
-        {
-            return Ok(self.category_picker(turn, id));
-        }
-        if let Some((id, name)) = data
-            .strip_prefix("setcat:")
-            .and_then(|rest| rest.split_once(':'))
-        {
-            let (Ok(id), Some(category)) = (id.parse::<i64>(), Category::parse(name)) else {
-                return Ok(Reply::text(self.t(&turn.lang, "unknown", &[])));
-            };
-            let changed = self
-                .ledger
-                .set_category(&turn.session, EntryId(id), &category, turn.event())
-                .await?;
-            return Ok(Reply::text(match changed {
-                Some(e) => self.t(
-                    &turn.lang,
-                    "category_changed",
-                    &[("entry", &self.describe(turn, &e))],
-                ),
-                None => self.t(&turn.lang, "not_found", &[]),
-            }));
-        }
-        Ok(Reply::text(self.t(&turn.lang, "unknown", &[])))
     }
 
     /// The default categories as buttons, to move entry `id` to one of them.
     pub(super) fn category_picker(&self, turn: &Turn<'_>, id: i64) -> Reply {
         let buttons = DEFAULT_CATEGORIES
             .iter()
+            .filter_map(|c| Category::parse(c))
             .map(|c| Button {
-                label: self.catalogue.category_label(&turn.lang, c).to_owned(),
-                data: format!("setcat:{id}:{c}"),
+                label: self.label(&turn.lang, &c),
+                data: ButtonAction::SetCategory(id, c).to_string(),
             })
             .collect();
         Reply {
             text: self.t(&turn.lang, "category_pick", &[("id", &id.to_string())]),
             buttons,
             ..Reply::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn button_data_round_trips() {
+        let food = Category::parse("food").unwrap_or_else(Category::other);
+        for action in [
+            ButtonAction::Undo(vec![1, 22, 333]),
+            ButtonAction::PickCategory(7),
+            ButtonAction::SetCategory(7, food),
+            ButtonAction::Amount("12.50".into()),
+        ] {
+            assert_eq!(action.to_string().parse::<ButtonAction>(), Ok(action));
+        }
+        for junk in [
+            "",
+            "undo:",
+            "undo:x",
+            "cat:",
+            "setcat:7",
+            "setcat:7:nonsense!",
+            "amount:",
+            "zap:1",
+        ] {
+            assert!(junk.parse::<ButtonAction>().is_err(), "{junk}");
         }
     }
 }

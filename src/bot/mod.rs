@@ -31,6 +31,7 @@ mod words;
 
 use account::*;
 pub use alerts::{AlertMessage, AlertView};
+pub use buttons::{ButtonAction, UnknownButton};
 use recording::*;
 use text::*;
 /// What the platform tells about the person, used when their account is created.

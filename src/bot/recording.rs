@@ -189,8 +189,8 @@ impl Bot {
             text.push('\n');
             text.push_str(&self.t(lang, "note_shortened", &[]));
         }
-        let ids: Vec<String> = recorded.entries.iter().map(|e| e.id.to_string()).collect();
-        let data = format!("undo:{}", ids.join(","));
+        let ids = recorded.entries.iter().map(|e| e.id.0).collect();
+        let data = ButtonAction::Undo(ids).to_string();
         let mut buttons = Vec::new();
         if data.len() <= 64 {
             buttons.push(Button {
@@ -202,7 +202,7 @@ impl Bot {
             if entry.kind == EntryKind::Expense {
                 buttons.push(Button {
                     label: self.t(lang, "button_category", &[]),
-                    data: format!("cat:{}", entry.id),
+                    data: ButtonAction::PickCategory(entry.id.0).to_string(),
                 });
             }
         }
@@ -250,7 +250,7 @@ impl Bot {
             .take(4)
             .map(|c| Button {
                 label: c.clone(),
-                data: format!("amount:{c}"),
+                data: ButtonAction::Amount(c.clone()).to_string(),
             })
             .collect();
         let text = self.t(
