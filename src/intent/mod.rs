@@ -3,6 +3,7 @@
 //! Parsing does no I/O and never fails: text that is not understood is [`Intent::Unknown`].
 
 mod catalogue;
+mod command;
 mod dates;
 mod json;
 mod lexer;
@@ -22,10 +23,11 @@ use rust_decimal::Decimal;
 use crate::domain::{Category, Currency, DateRange, LimitPeriod};
 
 pub use catalogue::{CatalogueError, CommandDef, SlashDef, SlashOption};
+pub use command::Command;
 pub use json::contract_json;
 
 use catalogue::{CommonFile, LanguageFile, Lexicon, Scope};
-use parse::{Common, Forced};
+use parse::Common;
 
 /// What parsing needs to know besides the text.
 #[derive(Debug, Clone, Copy)]
@@ -161,27 +163,6 @@ pub enum Intent {
     Unknown,
 }
 
-/// The canonical commands, whatever a language calls them. Menus and slash commands come
-/// from the catalogue's `[[commands]]`, which name these.
-const COMMANDS: [&str; 16] = [
-    "email",
-    "verify",
-    "add",
-    "income",
-    "limit",
-    "summary",
-    "list",
-    "undo",
-    "delete",
-    "help",
-    "start",
-    "currency",
-    "timezone",
-    "categories",
-    "link",
-    "web",
-];
-
 /// One language of the catalogue.
 #[derive(Debug)]
 struct Language {
@@ -200,7 +181,7 @@ pub struct Catalogue {
     merged: Lexicon,
     common: Common,
     /// Command names and aliases of every language → canonical command.
-    commands: HashMap<String, &'static str>,
+    commands: HashMap<String, Command>,
     /// Other bots' command names of every language → the words they mean.
     other_commands: HashMap<String, String>,
 }
@@ -281,15 +262,20 @@ impl Catalogue {
                 other_commands.insert(lexer::fold(name), words.clone());
             }
             for def in &file.commands {
-                let canonical = COMMANDS.iter().find(|c| **c == def.name).ok_or_else(|| {
-                    CatalogueError::Invalid {
-                        file: (*name).to_owned(),
-                        message: format!("command {:?} is not one of {COMMANDS:?}", def.name),
-                    }
-                })?;
-                commands.insert(def.name.clone(), *canonical);
+                let canonical =
+                    def.name
+                        .parse::<Command>()
+                        .map_err(|_| CatalogueError::Invalid {
+                            file: (*name).to_owned(),
+                            message: format!(
+                                "command {:?} is not one of {:?}",
+                                def.name,
+                                Command::NAMES
+                            ),
+                        })?;
+                commands.insert(def.name.clone(), canonical);
                 for alias in &def.aliases {
-                    commands.insert(lexer::fold(alias), *canonical);
+                    commands.insert(lexer::fold(alias), canonical);
                 }
             }
         }
@@ -439,84 +425,7 @@ impl Catalogue {
         };
         let lexicon =
             own.unwrap_or_else(|| self.detect(text, None).map_or(&self.merged, |l| &l.lexicon));
-        let name_len = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        let name = lexer::fold(&rest[..name_len]);
-        let mut args = &rest[name_len..];
-        if let Some(after_bot) = args.strip_prefix('@') {
-            let bot_len = after_bot
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after_bot.len());
-            args = &after_bot[bot_len..];
-        }
-        let args = args.trim();
-        let word = || args.split_whitespace().next().map(str::to_owned);
-        let forced = |f| parse::parse(args, lexicon, &self.common, ctx.today, Some(f));
-        // `/report 30`, `/list 7`: a bare count of days after a question command.
-        let last_days = || {
-            args.parse::<u32>()
-                .ok()
-                .filter(|n| (1..=366).contains(n))
-                .map(|n| Query {
-                    range: Some(DateRange::last_days(ctx.today, n)),
-                    ..Query::default()
-                })
-        };
-        match self.commands.get(&name).copied() {
-            Some("add") => forced(Forced::Expense),
-            Some("income") => forced(Forced::Income),
-            Some("limit") => forced(Forced::Limit),
-            Some("summary") => last_days().map_or_else(|| forced(Forced::Summary), Intent::Summary),
-            Some("list") => last_days().map_or_else(|| forced(Forced::List), Intent::List),
-            Some("undo") => Intent::Undo,
-            Some("delete") => match args.trim_start_matches('#').parse::<i64>() {
-                Ok(id) => Intent::Delete(DeleteTarget::Id(id)),
-                Err(_) if args.is_empty() => Intent::Delete(DeleteTarget::Last),
-                Err(_) => match parse::parse(
-                    &format!("delete {args}"),
-                    lexicon,
-                    &self.common,
-                    ctx.today,
-                    None,
-                ) {
-                    Intent::Delete(target) => Intent::Delete(target),
-                    _ => Intent::Delete(DeleteTarget::Matching(args.to_owned())),
-                },
-            },
-            Some("help") => Intent::Help,
-            Some("start") => Intent::Start { payload: word() },
-            Some("currency") => Intent::SetCurrency(self.currency_named(args)),
-            Some("timezone") => Intent::SetTimezone(word()),
-            Some("categories") => Intent::Categories,
-            Some("link") => Intent::Link { code: word() },
-            Some("email") => match word() {
-                Some(w) if ["off", "stop", "no", "none"].contains(&w.to_lowercase().as_str()) => {
-                    Intent::EmailOff
-                }
-                other => Intent::Email(other),
-            },
-            Some("verify") => Intent::Verify(word()),
-            Some("web") => Intent::Web,
-            // Another bot's command (`/thisweek`, `/addexpense 4.50 tea`, `/ayer`): its words.
-            _ if name.is_empty() => Intent::Unknown,
-            _ => {
-                let words = self
-                    .other_commands
-                    .get(&name)
-                    .map_or(&rest[..name_len], String::as_str);
-                // `/informe 30`: a question command and a bare count of days.
-                if let Some(q) = last_days() {
-                    match parse::parse(words, lexicon, &self.common, ctx.today, None) {
-                        Intent::Summary(_) => return Intent::Summary(q),
-                        Intent::List(_) => return Intent::List(q),
-                        _ => {}
-                    }
-                }
-                let text = format!("{words} {args}");
-                parse::parse(&text, lexicon, &self.common, ctx.today, None)
-            }
-        }
+        self.slash(&command::Slash::split(rest), lexicon, ctx.today)
     }
 
     /// Parses in the person's language, and when that understands nothing, in the language
