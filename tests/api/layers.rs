@@ -1,6 +1,12 @@
-//! Keeps DESIGN.md's layer arrows honest: scans `src/` and fails when a layer names a crate or
-//! a module it must never use, in a `use` or in a path written inline (`crate::store::Store`).
-//! Comments are ignored; the check prints every file it classified and what it forbade.
+//! Keeps the layer arrows of docs/ARCHITECTURE.md honest: scans `src/` and fails when a layer
+//! names a crate or a module it must never use, in a `use` or in a path written inline
+//! (`crate::store::Store`, `super::super::store::Store`), when a platform crate is named outside
+//! its adapter, and when a file belongs to no layer. Comments are ignored; the check prints
+//! every file it classified and what it forbade.
+//!
+//! A scan rather than a workspace of crates: the compiler would keep only the arrows that cut
+//! a crate off (the pure core from the rest), while this one check keeps every arrow of the
+//! table, including those inside one crate, at the cost of reading paths as text.
 
 use std::path::{Path, PathBuf};
 
@@ -233,6 +239,88 @@ fn expand_crate_groups(code: &str) -> String {
     expanded
 }
 
+/// `super::x` in `src/bot/recording.rs` is `crate::bot::x`: every `super::` chain of a file
+/// written as the `crate::` path it means, so the forbidden paths catch it.
+fn resolve_super(code: &str, relative: &str) -> String {
+    let mut module: Vec<&str> = relative.trim_end_matches(".rs").split('/').collect();
+    if module.last() == Some(&"mod") {
+        module.pop();
+    }
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(at) = rest.find("super::") {
+        let before = rest[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            out.push_str(&rest[..at + 7]);
+            rest = &rest[at + 7..];
+            continue;
+        }
+        out.push_str(&rest[..at]);
+        let mut depth = 0;
+        while rest[at + depth * 7..].starts_with("super::") {
+            depth += 1;
+        }
+        let keep = module.len().saturating_sub(depth);
+        out.push_str("crate::");
+        for part in &module[..keep] {
+            out.push_str(part);
+            out.push_str("::");
+        }
+        rest = &rest[at + depth * 7..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Everything wrong with one file of `src/` (by its `src/`-relative path): a layer arrow
+/// broken, a platform crate named outside its adapter, or no layer at all.
+fn violations_in(relative: &str, text: &str) -> Vec<String> {
+    let Some(layer) = LAYERS
+        .iter()
+        .find(|l| l.files.iter().any(|f| relative.starts_with(f)))
+    else {
+        return vec![format!(
+            "{relative} belongs to no layer: add it to one in tests/api/layers.rs"
+        )];
+    };
+    // Statements may span lines (`use crate::{\n a,\n b\n}`), so the check reads whole
+    // statements: the file's code joined, comments removed, split at `;`.
+    let code: String = text.lines().map(code_of).collect::<Vec<_>>().join(" ");
+    let code = resolve_super(&code, relative);
+    let mut found = Vec::new();
+    for statement in code.split(';') {
+        let statement = expand_crate_groups(statement);
+        let shown = || statement.split_whitespace().collect::<Vec<_>>().join(" ");
+        for forbidden in layer.forbidden {
+            if !names(&statement, forbidden) {
+                continue;
+            }
+            let excused = EXCEPTIONS.iter().find(|(l, allowed, _)| {
+                *l == layer.name && allowed.starts_with(forbidden) && names(&statement, allowed)
+            });
+            match excused {
+                Some((_, allowed, why)) => {
+                    println!("  note: {relative} uses {allowed}, allowed for now: {why}");
+                }
+                None => found.push(format!(
+                    "{relative} ({} layer) uses `{forbidden}`: {}",
+                    layer.name,
+                    shown()
+                )),
+            }
+        }
+        for (crate_name, owner) in PLATFORM_CRATES {
+            if names(&statement, crate_name) && !relative.starts_with(owner) {
+                found.push(format!(
+                    "{relative} names `{crate_name}`, which only src/{owner}* may: {}",
+                    shown()
+                ));
+            }
+        }
+    }
+    found
+}
+
 #[test]
 fn no_layer_uses_what_design_md_forbids() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -244,7 +332,6 @@ fn no_layer_uses_what_design_md_forbids() {
         "no sources found under {}",
         src.display()
     );
-
     let mut violations = Vec::new();
     println!("layer check over {} files in src/:", files.len());
     for file in &files {
@@ -253,52 +340,40 @@ fn no_layer_uses_what_design_md_forbids() {
             .unwrap_or(file)
             .to_string_lossy()
             .replace('\\', "/");
-        let Some(layer) = LAYERS
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        violations.extend(violations_in(&relative, &text));
+        if let Some(layer) = LAYERS
             .iter()
             .find(|l| l.files.iter().any(|f| relative.starts_with(f)))
-        else {
-            println!("  {relative:<28} not classified: add it to a layer in tests/api/layers.rs");
-            continue;
-        };
-        let text = std::fs::read_to_string(file).unwrap_or_default();
-        // Statements may span lines (`use crate::{\n a,\n b\n}`), so the check reads whole
-        // statements: the file's code joined, comments removed, split at `;`.
-        let code: String = text.lines().map(code_of).collect::<Vec<_>>().join(" ");
-        for statement in code.split(';') {
-            let statement = expand_crate_groups(statement);
-            for forbidden in layer.forbidden {
-                if !names(&statement, forbidden) {
-                    continue;
-                }
-                let excused = EXCEPTIONS.iter().find(|(l, allowed, _)| {
-                    *l == layer.name && allowed.starts_with(forbidden) && names(&statement, allowed)
-                });
-                match excused {
-                    Some((_, allowed, why)) => {
-                        println!("  note: {relative} uses {allowed}, allowed for now: {why}");
-                    }
-                    None => violations.push(format!(
-                        "{relative} ({} layer) uses `{forbidden}`: {}",
-                        layer.name,
-                        statement.split_whitespace().collect::<Vec<_>>().join(" ")
-                    )),
-                }
-            }
+        {
+            println!(
+                "  {relative:<28} {:<8} never: {}",
+                layer.name,
+                layer.forbidden.join(" ")
+            );
         }
-        println!(
-            "  {relative:<28} {:<8} never: {}",
-            layer.name,
-            layer.forbidden.join(" ")
-        );
-    }
-    for (crate_name, owner) in PLATFORM_CRATES {
-        println!("  {crate_name} may be named only under src/{owner}*");
     }
     assert!(
         violations.is_empty(),
-        "forbidden uses across layers:\n{}",
+        "the layers are broken:\n{}",
         violations.join("\n")
     );
+}
+
+#[test]
+fn a_misplaced_import_fails_the_layer_check() {
+    // The bot reaching into the store, directly and through `super::`.
+    assert!(!violations_in("bot/recording.rs", "use crate::store::Store;").is_empty());
+    assert!(!violations_in("bot/recording.rs", "use super::super::store::Store;").is_empty());
+    assert!(!violations_in("domain/money.rs", "fn f() { let _ = sqlx::query(\"\"); }").is_empty());
+    // A platform crate outside its adapter.
+    assert!(!violations_in("web/mod.rs", "use teloxide::Bot;").is_empty());
+    assert!(violations_in("telegram.rs", "use teloxide::Bot;").is_empty());
+    // A file in no layer.
+    assert!(!violations_in("stray.rs", "").is_empty());
+    // What is allowed stays allowed: a room using its own layer.
+    assert!(violations_in("bot/recording.rs", "use super::Bot;").is_empty());
+    assert!(violations_in("intent/parse/amounts.rs", "use super::super::lexer;").is_empty());
 }
 
 #[test]
@@ -316,4 +391,16 @@ fn the_layer_check_sees_what_it_should() {
         "crate::store"
     ));
     assert_eq!(code_of("let a = \"//x\"; // sqlx::"), "let a = \"//x\"; ");
+    assert_eq!(
+        resolve_super("use super::super::store::Store", "bot/recording.rs"),
+        "use crate::store::Store"
+    );
+    assert_eq!(
+        resolve_super("use super::Bot", "bot/recording.rs"),
+        "use crate::bot::Bot"
+    );
+    assert_eq!(
+        resolve_super("use super::catalogue", "intent/mod.rs"),
+        "use crate::catalogue"
+    );
 }
