@@ -22,6 +22,7 @@ use serenity::all::{
 use serenity::http::{Http, HttpBuilder};
 use serenity::interactions_endpoint::Verifier;
 
+use crate::adapter::AdapterError;
 use crate::bot::{
     Bot, Button, EventKey, IdentityHints, Incoming, IncomingKind, Reply, ReplyStatus,
 };
@@ -92,15 +93,21 @@ pub struct Discord {
 
 impl Discord {
     /// The adapter for `settings`, or `None` when no public key is set. Makes no network call.
-    pub fn from_settings(settings: &Settings, core: Bot) -> Option<Result<Self, String>> {
-        let key = settings.discord.public_key.clone()?;
-        Some(Self::new(settings, core, &key))
+    pub fn from_settings(settings: &Settings, core: Bot) -> Result<Option<Self>, AdapterError> {
+        match settings.discord.public_key.clone() {
+            Some(key) => Self::new(settings, core, &key).map(Some),
+            None => Ok(None),
+        }
     }
 
-    fn new(settings: &Settings, core: Bot, public_key: &str) -> Result<Self, String> {
-        let bytes = hex_key(public_key).ok_or("DISCORD_PUBLIC_KEY is not 64 hex digits")?;
-        let verifier = Verifier::try_new(bytes)
-            .map_err(|_| "DISCORD_PUBLIC_KEY is not an Ed25519 public key")?;
+    fn new(settings: &Settings, core: Bot, public_key: &str) -> Result<Self, AdapterError> {
+        let bad_key = |reason: &str| AdapterError::BadSetting {
+            setting: "DISCORD_PUBLIC_KEY",
+            reason: reason.to_owned(),
+        };
+        let bytes = hex_key(public_key).ok_or_else(|| bad_key("not 64 hex digits"))?;
+        let verifier =
+            Verifier::try_new(bytes).map_err(|_| bad_key("not an Ed25519 public key"))?;
         let token = settings.discord.bot_token.clone();
         let http = http_client(settings, token.as_ref())?;
         Ok(Self {
@@ -356,14 +363,17 @@ impl Discord {
     }
 }
 
-fn http_client(settings: &Settings, token: Option<&SecretString>) -> Result<Http, String> {
+fn http_client(settings: &Settings, token: Option<&SecretString>) -> Result<Http, AdapterError> {
     let token = token
         .map(|t| t.expose_secret().to_owned())
         .unwrap_or_default();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| format!("cannot build the Discord HTTP client: {e}"))?;
+        .map_err(|e| AdapterError::Client {
+            platform: "Discord",
+            reason: e.to_string(),
+        })?;
     let base = settings.discord.api_url.trim_end_matches('/');
     let mut builder = HttpBuilder::new(token).client(client);
     if let Some(app) = settings
@@ -376,8 +386,9 @@ fn http_client(settings: &Settings, token: Option<&SecretString>) -> Result<Http
         builder = builder.application_id(app.into());
     }
     if base != DISCORD_API {
-        // serenity ignores a proxy while its rate limiter is on (protocols.md); another server
-        // (a test's fake) gets plain requests and 429s are waited out by this adapter.
+        // serenity ignores a proxy while its rate limiter is on (docs/protocols.md, 4.3);
+        // another server (a test's fake) gets plain requests and 429s are waited out by this
+        // adapter.
         let origin = base.strip_suffix("/api/v10").unwrap_or(base);
         builder = builder.proxy(origin).ratelimiter_disabled(true);
     }

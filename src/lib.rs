@@ -5,6 +5,7 @@
 //! conversation), and the adapters that translate a platform's events into the bot's terms.
 //! ARCHITECTURE.md has the map.
 
+pub mod adapter;
 pub mod alerts;
 pub mod bot;
 pub mod chart;

@@ -141,7 +141,7 @@ pub struct EmailSettings {
     pub from: String,
 }
 
-/// Every setting of CONTRACT.md's configuration table, typed.
+/// Every setting of the configuration table in docs/contract.md, typed.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database: DatabaseSettings,

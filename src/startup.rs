@@ -102,16 +102,8 @@ pub fn wire(settings: Arc<Settings>, store: Store) -> anyhow::Result<AppState> {
     let bot = Bot::new(ledger.clone(), Catalogue::embedded())
         .with_email(mail.is_some())
         .with_public_url(&settings.http.public_url);
-    let telegram = match Telegram::from_settings(&settings, bot.clone()) {
-        None => None,
-        Some(Ok(t)) => Some(Arc::new(t)),
-        Some(Err(e)) => anyhow::bail!("{e}"),
-    };
-    let discord = match Discord::from_settings(&settings, bot.clone()) {
-        None => None,
-        Some(Ok(d)) => Some(Arc::new(d)),
-        Some(Err(e)) => anyhow::bail!("{e}"),
-    };
+    let telegram = Telegram::from_settings(&settings, bot.clone())?.map(Arc::new);
+    let discord = Discord::from_settings(&settings, bot.clone())?.map(Arc::new);
     Ok(AppState {
         settings,
         store,

@@ -22,6 +22,7 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, RequestError};
 
+use crate::adapter::AdapterError;
 use crate::bot::{Bot, EventKey, IdentityHints, Incoming, IncomingKind, Reply, ReplyStatus};
 use crate::domain::{ChatIdentity, Platform};
 use crate::settings::Settings;
@@ -66,18 +67,27 @@ pub struct Telegram {
 
 impl Telegram {
     /// The adapter for `settings`, or `None` when no token is set. Makes no network call.
-    pub fn from_settings(settings: &Settings, core: Bot) -> Option<Result<Self, String>> {
-        let token = settings.telegram.bot_token.clone()?;
-        Some(Self::new(settings, core, token))
+    pub fn from_settings(settings: &Settings, core: Bot) -> Result<Option<Self>, AdapterError> {
+        match settings.telegram.bot_token.clone() {
+            Some(token) => Self::new(settings, core, token).map(Some),
+            None => Ok(None),
+        }
     }
 
-    fn new(settings: &Settings, core: Bot, token: SecretString) -> Result<Self, String> {
-        let url = reqwest::Url::parse(&settings.telegram.api_url)
-            .map_err(|e| format!("TELEGRAM_API_URL is not a URL: {e}"))?;
+    fn new(settings: &Settings, core: Bot, token: SecretString) -> Result<Self, AdapterError> {
+        let url = reqwest::Url::parse(&settings.telegram.api_url).map_err(|e| {
+            AdapterError::BadSetting {
+                setting: "TELEGRAM_API_URL",
+                reason: e.to_string(),
+            }
+        })?;
         let client = teloxide::net::default_reqwest_settings()
             .timeout(Duration::from_secs(u64::from(POLL_TIMEOUT_SECS) + 10))
             .build()
-            .map_err(|e| format!("cannot build the Telegram HTTP client: {e}"))?;
+            .map_err(|e| AdapterError::Client {
+                platform: "Telegram",
+                reason: e.to_string(),
+            })?;
         let api = teloxide::Bot::with_client(token.expose_secret(), client).set_api_url(url);
         let bot_id = token
             .expose_secret()
@@ -562,10 +572,8 @@ fn split(text: &str, limit: usize) -> Vec<String> {
 
 /// Compares two byte strings in time that depends only on their lengths.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 /// Link previews off.

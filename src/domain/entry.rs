@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{AccountId, EntryId, IdentityId, Money};
 
-/// The default categories every account starts with (see CONTRACT.md).
+/// The default categories every account starts with (see docs/contract.md).
 pub const DEFAULT_CATEGORIES: [&str; 13] = [
     "food",
     "groceries",

@@ -1,4 +1,4 @@
-//! The JSON of `spendbot parse`, exactly as CONTRACT.md fixes it.
+//! The JSON of `spendbot parse`, exactly as docs/contract.md fixes it.
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};

@@ -47,36 +47,39 @@ pub(crate) fn is_symbol(c: char) -> bool {
     SYMBOLS.contains(&c)
 }
 
-/// Lower-cases and folds the accents of Latin letters, so `Gasté` matches `gaste`.
+/// Lower-cases and folds accents, so `Gasté` matches `gaste` and `přítel` matches `pritel`:
+/// the text in canonical decomposition (NFD) without its combining diacritics. Indic letters
+/// with a nukta, which some keyboards send precomposed and others decomposed (`ড়`, `ড` + `়`),
+/// both come out decomposed; Indic vowel signs are letters and stay.
 pub(crate) fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        // Decomposed accents and zero-width joiners do not change the word.
-        if matches!(c, '\u{0300}'..='\u{036F}' | '\u{200C}' | '\u{200D}') {
-            continue;
-        }
-        // Indic letters with a nukta come precomposed from some keyboards and decomposed from
-        // others (`ড়` and `ড` + `়`): both read as the decomposed form.
-        if let Some((base, nukta)) = nukta_form(c) {
-            out.push(base);
-            out.push(nukta);
+    if text.is_ascii() {
+        out.extend(text.chars().map(|c| c.to_ascii_lowercase()));
+        return out;
+    }
+    for c in text.nfd() {
+        if is_diacritic(c) || matches!(c, '\u{200C}' | '\u{200D}') {
             continue;
         }
         for l in c.to_lowercase() {
-            out.push(match l {
-                'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-                'é' | 'è' | 'ê' | 'ë' => 'e',
-                'í' | 'ì' | 'î' | 'ï' => 'i',
-                'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
-                'ú' | 'ù' | 'û' | 'ü' => 'u',
-                'ñ' => 'n',
-                'ç' => 'c',
-                '’' | '‘' => '\'',
-                other => other,
-            });
+            out.push(if matches!(l, '’' | '‘') { '\'' } else { l });
         }
     }
     out
+}
+
+/// The combining marks that only accent a letter: the blocks of combining diacritical marks
+/// (not the vowel signs and viramas of Indic scripts, which are part of the word).
+fn is_diacritic(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0300}'..='\u{036F}'
+            | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{FE20}'..='\u{FE2F}'
+    )
 }
 
 /// A letter of a word: alphabetic, or a mark that belongs inside one. Indic scripts write
@@ -89,33 +92,6 @@ pub(crate) fn is_letter(c: char) -> bool {
             && !c.is_numeric()
             && !is_symbol(c))
         || matches!(c, '\u{200C}' | '\u{200D}' | '\u{0300}'..='\u{036F}')
-}
-
-/// The base letter and nukta of a precomposed Devanagari or Bengali letter.
-fn nukta_form(c: char) -> Option<(char, char)> {
-    let base = match c {
-        '\u{0929}' => '\u{0928}',
-        '\u{0931}' => '\u{0930}',
-        '\u{0934}' => '\u{0933}',
-        '\u{0958}' => '\u{0915}',
-        '\u{0959}' => '\u{0916}',
-        '\u{095A}' => '\u{0917}',
-        '\u{095B}' => '\u{091C}',
-        '\u{095C}' => '\u{0921}',
-        '\u{095D}' => '\u{0922}',
-        '\u{095E}' => '\u{092B}',
-        '\u{095F}' => '\u{092F}',
-        '\u{09DC}' => '\u{09A1}',
-        '\u{09DD}' => '\u{09A2}',
-        '\u{09DF}' => '\u{09AF}',
-        _ => return None,
-    };
-    let nukta = if c < '\u{0980}' {
-        '\u{093C}'
-    } else {
-        '\u{09BC}'
-    };
-    Some((base, nukta))
 }
 
 fn is_word_char(c: char) -> bool {
@@ -419,6 +395,8 @@ mod tests {
         assert_eq!(words("ক্যাফে ১২০ টাকা"), ["ক্যাফে", "টাকা"]);
         assert_eq!(words("पढ़ाई की फ़ीस। ठीक"), ["पढ़ाई", "की", "फ़ीस", "ठीक"]);
         assert_eq!(words("cafe\u{301} 3"), ["cafe"]);
+        // Any Latin accent folds, with no table to keep: Czech, Turkish, Polish.
+        assert_eq!(fold("Přítel Şeker Łódź"), "pritel seker łodz");
         // Precomposed and decomposed nukta letters are one word.
         assert_eq!(
             words("\u{09AC}\u{09BE}\u{09DC}\u{09BF}"),

@@ -1,4 +1,4 @@
-//! The SendGrid v3 Mail Send client (../shared/protocols.md, section 5).
+//! The SendGrid v3 Mail Send client (docs/protocols.md, section 5).
 //!
 //! [`SendGrid::send`] turns one [`Mail`] into `POST {SENDGRID_API_URL}/v3/mail/send` with a
 //! bearer key and answers SendGrid's message id (`X-Message-Id` of a `202`; `None` for a
@@ -66,8 +66,8 @@ impl fmt::Debug for Mail {
 }
 
 impl Mail {
-    /// The Mail Send request body (protocols.md 5.1). Empty bodies are left out of `content`,
-    /// since SendGrid refuses an empty `value`.
+    /// The Mail Send request body (docs/protocols.md, 5.1). Empty bodies are left out of
+    /// `content`, since SendGrid refuses an empty `value`.
     fn body(&self, from: &str) -> Value {
         let content: Vec<Value> = [("text/plain", &self.text), ("text/html", &self.html)]
             .into_iter()
@@ -223,7 +223,7 @@ impl SendGrid {
     }
 
     /// `POST {base}/v3/mail/send` with `Authorization: Bearer <key>` and the JSON of
-    /// protocols.md 5.1 (`personalizations[0].to`, `from`, `subject`, `content` text/plain
+    /// docs/protocols.md 5.1 (`personalizations[0].to`, `from`, `subject`, `content` text/plain
     /// then text/html, `categories`, `custom_args.alert_id`), retried per the policy.
     /// `Ok` holds the message id from `X-Message-Id`, `None` for a sandbox `200`.
     pub async fn send(&self, mail: &Mail) -> Result<Option<String>, SendError> {

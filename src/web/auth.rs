@@ -177,13 +177,10 @@ pub struct UndoEntry {
     pub date: String,
 }
 
-/// Equal strings, compared without an early exit.
+/// Equal strings, compared in time that depends only on their lengths.
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0_u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// 256 bits from the OS random generator, as hex.

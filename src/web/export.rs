@@ -1,4 +1,4 @@
-//! `/export.csv`: the entries of a period (all by default) in CONTRACT.md's CSV,
+//! `/export.csv`: the entries of a period (all by default) in the CSV of docs/contract.md,
 //! `date,kind,amount,currency,category,note`, oldest first, as a download.
 
 use std::sync::Arc;

@@ -37,7 +37,7 @@ use views::Nav;
 
 pub use auth::{CSRF_COOKIE, SESSION_COOKIE};
 
-/// The largest upload accepted by `/import` (CONTRACT.md).
+/// The largest upload accepted by `/import` (docs/contract.md).
 pub const UPLOAD_MAX_BYTES: usize = 5 * 1024 * 1024;
 
 /// What the web pages need. Cheap to share.

@@ -150,7 +150,7 @@ fn a_config_file_sets_the_database_and_an_unknown_key_is_one_line() {
     assert!(out.stderr.contains("databse_url"), "{out:?}");
 }
 
-/// The keys every `parse` object has (CONTRACT.md); `items` only for several expenses.
+/// The keys every `parse` object has (docs/contract.md); `items` only for several expenses.
 const KEYS: [&str; 8] = [
     "text", "intent", "amount", "currency", "category", "note", "date", "period",
 ];

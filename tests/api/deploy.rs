@@ -8,8 +8,8 @@
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
-/// The configuration variables of the contract (CONTRACT.md, "Configuration"), copied here on
-/// purpose: a manifest naming anything else sets a variable the service never reads.
+/// The configuration variables of the contract (docs/contract.md, "Configuration"), copied
+/// here on purpose: a manifest naming anything else sets a variable the service never reads.
 const CONTRACT_VARIABLES: &[&str] = &[
     "DATABASE_URL",
     "SPENDBOT_HTTP_ADDR",

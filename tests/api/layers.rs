@@ -143,6 +143,7 @@ const LAYERS: &[Layer] = &[
     Layer {
         name: "adapter",
         files: &[
+            "adapter.rs",
             "alerts.rs",
             "console.rs",
             "console/",

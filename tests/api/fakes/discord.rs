@@ -1,5 +1,5 @@
 //! A fake Discord HTTP API (v10) on loopback, speaking the REST calls the bot makes the way
-//! Discord does (see ../shared/protocols.md, sections 3 and 4): bulk-overwriting slash
+//! Discord does (see docs/protocols.md, sections 3 and 4): bulk-overwriting slash
 //! commands, opening DM channels and posting to them, interaction callbacks, and the webhook
 //! endpoints for follow-ups. Bot routes demand `Authorization: Bot <token>`; every answer is
 //! shaped so serenity 0.12.5 parses it, and every error is Discord's JSON error body.

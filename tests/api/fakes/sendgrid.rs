@@ -1,4 +1,4 @@
-//! A fake SendGrid v3 Mail Send API on loopback (../shared/protocols.md, section 5).
+//! A fake SendGrid v3 Mail Send API on loopback (docs/protocols.md, section 5).
 //!
 //! `POST /v3/mail/send` checks the bearer key (401 with SendGrid's error body otherwise),
 //! validates the body the way SendGrid does for what Spendbot sends (personalizations with at

@@ -1,5 +1,5 @@
 //! A fake Telegram Bot API server on loopback that speaks the protocol the way the real one
-//! does for the calls the bot makes (see ../shared/protocols.md, section 1): method names are
+//! does for the calls the bot makes (see docs/protocols.md, section 1): method names are
 //! case-insensitive, bodies come as JSON, form-urlencoded, query strings or multipart, every
 //! answer is the `{"ok": …}` envelope with Telegram's exact error descriptions, and it never
 //! answers 5xx (teloxide sleeps 10 s on any 5xx).
