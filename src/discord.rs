@@ -27,7 +27,7 @@ use crate::bot::{
     Bot, Button, EventKey, IdentityHints, Incoming, IncomingKind, Reply, ReplyStatus,
 };
 use crate::domain::{ChatIdentity, DEFAULT_CATEGORIES, Platform};
-use crate::intent::SlashDef;
+use crate::intent::{Catalogue, SlashDef};
 use crate::settings::Settings;
 
 /// Discord's limit on one message's content.
@@ -120,6 +120,31 @@ impl Discord {
         })
     }
 
+    /// A reply of the catalogue in the language of a Discord locale (`es-ES`), else English.
+    fn words(&self, locale: &str, key: &'static str) -> &'static str {
+        let catalogue = self.core.catalogue();
+        let lang = catalogue.language_for(locale).unwrap_or("en");
+        catalogue.reply(lang, key)
+    }
+
+    /// A short private answer in the person's language: `unknown_command`, `internal`, …
+    fn notice(&self, locale: &str, key: &'static str) -> CreateInteractionResponse {
+        let reply = Reply {
+            text: self.words(locale, key).to_owned(),
+            ..Reply::default()
+        };
+        message(&reply, true)
+    }
+
+    /// The response to a handled command: ephemeral in guilds, so nobody else sees your
+    /// spending. A replayed interaction changes nothing; it still needs an answer.
+    fn respond(&self, reply: &Reply, in_guild: bool, locale: &str) -> CreateInteractionResponse {
+        match reply.status {
+            ReplyStatus::Duplicate => self.notice(locale, "already_done"),
+            _ => message(reply, in_guild),
+        }
+    }
+
     /// How long an interaction may take before it is deferred (2 s; tests shorten it).
     pub fn set_defer_after(&self, after: Duration) {
         if let Ok(mut d) = self.defer_after.write() {
@@ -163,9 +188,7 @@ impl Discord {
         let response = match interaction {
             Interaction::Ping(_) => CreateInteractionResponse::Pong,
             Interaction::Command(cmd) => self.command(cmd).await,
-            Interaction::Autocomplete(cmd) => {
-                autocomplete(&cmd, self.core.catalogue().slash_commands())
-            }
+            Interaction::Autocomplete(cmd) => autocomplete(&cmd, self.core.catalogue()),
             Interaction::Component(c) => self.component(c).await,
             _ => return (StatusCode::BAD_REQUEST, "unsupported interaction").into_response(),
         };
@@ -182,13 +205,7 @@ impl Discord {
             .find(|s| s.name == cmd.data.name)
             .map(|def| command_text(def, &cmd))
         else {
-            return message(
-                &Reply {
-                    text: "Unknown command.".into(),
-                    ..Reply::default()
-                },
-                true,
-            );
+            return self.notice(&cmd.locale, "unknown_command");
         };
         let Some(incoming) = incoming(
             &cmd.user,
@@ -197,13 +214,7 @@ impl Discord {
             cmd.id.get(),
             IncomingKind::Text(text),
         ) else {
-            return message(
-                &Reply {
-                    text: "Unknown user.".into(),
-                    ..Reply::default()
-                },
-                true,
-            );
+            return self.notice(&cmd.locale, "unknown_user");
         };
         let core = self.core.clone();
         let work = tokio::spawn(async move { core.handle(incoming).await });
@@ -216,14 +227,8 @@ impl Discord {
             tokio::time::timeout(after, &mut work).await.ok()
         };
         match waited {
-            Some(Ok(reply)) => respond(&reply, in_guild),
-            Some(Err(_)) => message(
-                &Reply {
-                    text: "Sorry, something went wrong.".into(),
-                    ..Reply::default()
-                },
-                true,
-            ),
+            Some(Ok(reply)) => self.respond(&reply, in_guild, &cmd.locale),
+            Some(Err(_)) => self.notice(&cmd.locale, "internal"),
             None => {
                 // Too slow for the 3-second deadline: defer now, follow up when done.
                 let me = Arc::clone(self);
@@ -242,7 +247,7 @@ impl Discord {
     /// Finishes a deferred command by editing its original response.
     async fn follow_up(&self, cmd: &CommandInteraction, reply: &Reply) {
         let text = if reply.status == ReplyStatus::Duplicate {
-            "Already done.".to_owned()
+            self.words(&cmd.locale, "already_done").to_owned()
         } else {
             content(&reply.text)
         };
@@ -276,13 +281,7 @@ impl Discord {
             c.id.get(),
             IncomingKind::Button(data),
         ) else {
-            return message(
-                &Reply {
-                    text: "Unknown user.".into(),
-                    ..Reply::default()
-                },
-                true,
-            );
+            return self.notice(&c.locale, "unknown_user");
         };
         let reply = self.core.handle(incoming).await;
         match reply.status {
@@ -291,7 +290,7 @@ impl Discord {
                     .content(content(&reply.text))
                     .components(components(&reply.buttons)),
             ),
-            _ => respond(&reply, true),
+            _ => self.respond(&reply, true, &c.locale),
         }
     }
 
@@ -471,7 +470,11 @@ fn create_command(def: &SlashDef) -> CreateCommand {
 }
 
 /// Suggestions for the option being typed (type 4 answered with type 8).
-fn autocomplete(cmd: &CommandInteraction, slash: &[SlashDef]) -> CreateInteractionResponse {
+/// Suggestions while an option is typed: categories named in the person's language (the
+/// value stays the category's own name), currencies, periods and days.
+fn autocomplete(cmd: &CommandInteraction, catalogue: &Catalogue) -> CreateInteractionResponse {
+    let slash = catalogue.slash_commands();
+    let lang = catalogue.language_for(&cmd.locale).unwrap_or("en");
     let Some(focused) = cmd.data.autocomplete() else {
         return CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
     };
@@ -489,30 +492,23 @@ fn autocomplete(cmd: &CommandInteraction, slash: &[SlashDef]) -> CreateInteracti
         "day" => DAYS.to_vec(),
         _ => Vec::new(),
     };
+    let label = |value: &str| -> String {
+        if kind == "category" {
+            catalogue.category_label(lang, value).to_owned()
+        } else {
+            value.to_owned()
+        }
+    };
     let mut response = CreateAutocompleteResponse::new();
-    for choice in pool
+    let choices = pool
         .into_iter()
-        .filter(|c| c.to_lowercase().contains(&typed))
-        .take(25)
-    {
-        response = response.add_string_choice(choice, choice);
+        .map(|value| (label(value), value))
+        .filter(|(shown, value)| shown.to_lowercase().contains(&typed) || value.contains(&typed))
+        .take(25);
+    for (shown, value) in choices {
+        response = response.add_string_choice(shown, value);
     }
     CreateInteractionResponse::Autocomplete(response)
-}
-
-/// The response to a handled command: ephemeral in guilds, so nobody else sees your spending.
-fn respond(reply: &Reply, in_guild: bool) -> CreateInteractionResponse {
-    match reply.status {
-        // A replayed interaction changes nothing; it still needs an answer.
-        ReplyStatus::Duplicate => message(
-            &Reply {
-                text: "Already done.".into(),
-                ..Reply::default()
-            },
-            true,
-        ),
-        _ => message(reply, in_guild),
-    }
 }
 
 fn message(reply: &Reply, ephemeral: bool) -> CreateInteractionResponse {
