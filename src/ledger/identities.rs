@@ -29,12 +29,19 @@ impl Ledger {
                     Err(e) => tracing::warn!(error = %e, "could not mark the identity reachable"),
                 }
             }
-            return Ok(Session {
-                account: m.account,
-                identity_id: m.identity_id,
-                created: false,
-            });
+            return Ok(Session::of_member(m));
         }
+        self.first_contact(identity, display_name, language).await
+    }
+
+    /// Creates the identity and its account; the session of whoever created them first when
+    /// another replica (or a concurrent message) did so meanwhile.
+    async fn first_contact(
+        &self,
+        identity: &ChatIdentity,
+        display_name: Option<&str>,
+        language: Option<&str>,
+    ) -> Result<Session, LedgerError> {
         let language = language
             .map(clean_language)
             .filter(|l| !l.is_empty())
@@ -42,14 +49,10 @@ impl Ledger {
         let display_name = display_name.map(str::trim).filter(|n| !n.is_empty());
         let now = Utc::now();
         let mut tx = self.store.begin_write().await?;
-        // Someone else may have created it since the read above (a second replica, say).
+        // Someone else may have created it since the read before this (a second replica, say).
         if let Some(m) = tx.member(identity).await? {
             tx.rollback().await?;
-            return Ok(Session {
-                account: m.account,
-                identity_id: m.identity_id,
-                created: false,
-            });
+            return Ok(Session::of_member(m));
         }
         let account = tx
             .insert_account(
@@ -80,11 +83,7 @@ impl Ledger {
                     .member(identity)
                     .await?
                     .ok_or(LedgerError::NotFound)?;
-                Ok(Session {
-                    account: m.account,
-                    identity_id: m.identity_id,
-                    created: false,
-                })
+                Ok(Session::of_member(m))
             }
             Err(e) => Err(e.into()),
         }

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::{
     Account, Currency, DateRange, EntryKind, EventKey, IdentityId, Limit, NewEntry,
 };
-use crate::store::{Store, StoreError, Tx};
+use crate::store::{Member, Store, StoreError, Tx};
 
 mod alerts;
 mod edits;
@@ -69,6 +69,17 @@ pub struct Session {
     pub identity_id: IdentityId,
     /// Whether this contact created the account.
     pub created: bool,
+}
+
+impl Session {
+    /// The session of an identity that has an account already.
+    fn of_member(m: Member) -> Session {
+        Session {
+            account: m.account,
+            identity_id: m.identity_id,
+            created: false,
+        }
+    }
 }
 
 /// Where a change comes from.

@@ -11,7 +11,7 @@ use super::{
     Crossing, Ledger, LedgerError, Session, Source, Threshold, claim, counts_towards, newly_crossed,
 };
 use crate::domain::{
-    DateRange, Entry, EntryId, EntryKind, EventKey, Limit, LimitStatus, Money, NewEntry,
+    Currency, DateRange, Entry, EntryId, EntryKind, EventKey, Limit, LimitStatus, Money, NewEntry,
 };
 use crate::store::{AlertCheck, NewRecording, RecordingOutcome, SpentQuery};
 
@@ -27,14 +27,36 @@ pub struct Recorded {
     pub month_spent: Option<Decimal>,
 }
 
+/// What a recording will read and check, decided before the write transaction so that the
+/// single writer does no more than insert, sum and compare.
+struct RecordingPlan {
+    /// Each sum of expenses to read once the entries are in, asked once however often needed.
+    sums: Vec<SpentQuery>,
+    /// Each threshold of each period a limit's new expenses fall in: the store writes an outbox
+    /// row, in the same transaction, for every one the recording passes.
+    alerts: Vec<AlertCheck>,
+    limits: Vec<LimitPlan>,
+    /// The index of the sum over the calendar month holding `today`, in the account's
+    /// currency; `None` when no expense is recorded.
+    month: Option<usize>,
+}
+
 /// The sums one limit needs after a recording: where to find each.
 struct LimitPlan {
     limit: Limit,
     /// The index of the sum over the period holding `today`.
     current: usize,
-    /// Each period holding a counted entry: the range, what the entries add to it (minor
-    /// units), and the index of its sum.
-    ranges: Vec<(DateRange, i64, usize)>,
+    /// Each period holding a counted entry, in the order the entries first name it.
+    ranges: Vec<RangePlan>,
+}
+
+/// One period of a limit that the recorded entries count towards.
+struct RangePlan {
+    range: DateRange,
+    /// What the entries add to the period, in minor units of the limit's currency.
+    added: i64,
+    /// The index of the sum over the period, the entries included.
+    sum: usize,
 }
 
 impl Ledger {
@@ -62,59 +84,8 @@ impl Ledger {
         } else {
             Vec::new()
         };
-        // For each limit the new expenses count towards: the ranges holding them and the
-        // current one, each a sum to read after the insert.
-        let mut sums: Vec<SpentQuery> = Vec::new();
-        let mut plans: Vec<LimitPlan> = Vec::new();
-        // Each threshold of each such range: the store writes an outbox row, in the same
-        // transaction, for every one the recording passes.
-        let mut alerts: Vec<AlertCheck> = Vec::new();
-        for limit in limits {
-            let counted: Vec<&NewEntry> = entries
-                .iter()
-                .filter(|e| counts_towards(&limit, e))
-                .collect();
-            if counted.is_empty() {
-                continue;
-            }
-            let current = limit.period.range_containing(today);
-            let mut ranges: Vec<(DateRange, i64)> = Vec::new();
-            for e in &counted {
-                let range = limit.period.range_containing(e.occurred_on);
-                match ranges.iter_mut().find(|(r, _)| *r == range) {
-                    Some((_, added)) => *added += e.money.minor_units(),
-                    None => ranges.push((range, e.money.minor_units())),
-                }
-            }
-            let mut plan = LimitPlan {
-                current: sum_index(&mut sums, &limit, current),
-                ranges: Vec::with_capacity(ranges.len()),
-                limit,
-            };
-            for (range, added) in ranges {
-                let at = sum_index(&mut sums, &plan.limit, range);
-                for threshold in Threshold::ALL {
-                    alerts.push(AlertCheck {
-                        limit: plan.limit.id,
-                        period_from: range.from,
-                        sum: at,
-                        added,
-                        limit_minor: plan.limit.money.minor_units(),
-                        percent: threshold.as_i16(),
-                    });
-                }
-                plan.ranges.push((range, added, at));
-            }
-            plans.push(plan);
-        }
-        let month = any_expense.then(|| {
-            let q = SpentQuery {
-                currency: account.currency,
-                category: None,
-                range: DateRange::month_of(today),
-            };
-            position_or_push(&mut sums, q)
-        });
+        let month_currency = any_expense.then_some(account.currency);
+        let plan = RecordingPlan::new(limits, entries, today, month_currency);
         let outcome = self
             .store
             .record(&NewRecording {
@@ -124,47 +95,16 @@ impl Ledger {
                 entries,
                 source_message: source.message.as_deref(),
                 now,
-                sums: &sums,
-                alerts: &alerts,
+                sums: &plan.sums,
+                alerts: &plan.alerts,
             })
             .await?;
-        let (recorded, values) = match outcome {
-            RecordingOutcome::Recorded { entries, sums } => (entries, sums),
-            RecordingOutcome::Duplicate => return Err(LedgerError::Duplicate),
-        };
-        let value = |i: usize| {
-            values
-                .get(i)
-                .copied()
-                .ok_or_else(|| LedgerError::Other("the store returned too few sums".into()))
-        };
-        let mut statuses = Vec::with_capacity(plans.len());
-        let mut crossings = Vec::new();
-        for plan in plans {
-            for &(range, added, at) in &plan.ranges {
-                let after = value(at)?;
-                for threshold in newly_crossed(plan.limit.money.minor_units(), after - added, after)
-                {
-                    crossings.push(Crossing {
-                        limit: plan.limit.clone(),
-                        range,
-                        threshold,
-                    });
-                }
+        match outcome {
+            RecordingOutcome::Recorded { entries, sums } => {
+                plan.results(entries, &sums, today, account.currency)
             }
-            let current = plan.limit.period.range_containing(today);
-            statuses.push(status(plan.limit, current, value(plan.current)?));
+            RecordingOutcome::Duplicate => Err(LedgerError::Duplicate),
         }
-        let month_spent = match month {
-            Some(i) => Some(Money::from_minor(value(i)?, account.currency).amount()),
-            None => None,
-        };
-        Ok(Recorded {
-            entries: recorded,
-            statuses,
-            crossings,
-            month_spent,
-        })
     }
 
     /// Deletes the account's most recently recorded entry; `Ok(None)` when there is none.
@@ -202,6 +142,122 @@ impl Ledger {
         tx.delete_entry(s.account.id, entry.id).await?;
         tx.commit().await?;
         Ok(Some(entry))
+    }
+}
+
+impl RecordingPlan {
+    /// Plans the sums and threshold checks of recording `entries`: for each limit the expenses
+    /// count towards, the period holding `today` and each period holding one of them; and the
+    /// month so far in `month_currency` when it is given.
+    fn new(
+        limits: Vec<Limit>,
+        entries: &[NewEntry],
+        today: NaiveDate,
+        month_currency: Option<Currency>,
+    ) -> RecordingPlan {
+        let mut plan = RecordingPlan {
+            sums: Vec::new(),
+            alerts: Vec::new(),
+            limits: Vec::new(),
+            month: None,
+        };
+        for limit in limits {
+            let counted: Vec<&NewEntry> = entries
+                .iter()
+                .filter(|e| counts_towards(&limit, e))
+                .collect();
+            if !counted.is_empty() {
+                plan.plan_limit(limit, &counted, today);
+            }
+        }
+        plan.month = month_currency.map(|currency| {
+            let q = SpentQuery {
+                currency,
+                category: None,
+                range: DateRange::month_of(today),
+            };
+            position_or_push(&mut plan.sums, q)
+        });
+        plan
+    }
+
+    /// Adds the sums of one limit that `counted` entries count towards, and a check of every
+    /// threshold in each period holding one of them.
+    fn plan_limit(&mut self, limit: Limit, counted: &[&NewEntry], today: NaiveDate) {
+        let current = sum_index(&mut self.sums, &limit, limit.period.range_containing(today));
+        let mut ranges: Vec<RangePlan> = Vec::new();
+        for e in counted {
+            let range = limit.period.range_containing(e.occurred_on);
+            match ranges.iter_mut().find(|r| r.range == range) {
+                Some(r) => r.added += e.money.minor_units(),
+                None => ranges.push(RangePlan {
+                    range,
+                    added: e.money.minor_units(),
+                    sum: sum_index(&mut self.sums, &limit, range),
+                }),
+            }
+        }
+        for r in &ranges {
+            for threshold in Threshold::ALL {
+                self.alerts.push(AlertCheck {
+                    limit: limit.id,
+                    period_from: r.range.from,
+                    sum: r.sum,
+                    added: r.added,
+                    limit_minor: limit.money.minor_units(),
+                    percent: threshold.as_i16(),
+                });
+            }
+        }
+        self.limits.push(LimitPlan {
+            limit,
+            current,
+            ranges,
+        });
+    }
+
+    /// What the recording did, from the entries written and the sums read after them
+    /// (`values[i]` answers `self.sums[i]`).
+    fn results(
+        self,
+        entries: Vec<Entry>,
+        values: &[i64],
+        today: NaiveDate,
+        currency: Currency,
+    ) -> Result<Recorded, LedgerError> {
+        let value = |i: usize| {
+            values
+                .get(i)
+                .copied()
+                .ok_or_else(|| LedgerError::Other("the store returned too few sums".into()))
+        };
+        let mut statuses = Vec::with_capacity(self.limits.len());
+        let mut crossings = Vec::new();
+        for plan in self.limits {
+            for r in &plan.ranges {
+                let after = value(r.sum)?;
+                let limit_minor = plan.limit.money.minor_units();
+                for threshold in newly_crossed(limit_minor, after - r.added, after) {
+                    crossings.push(Crossing {
+                        limit: plan.limit.clone(),
+                        range: r.range,
+                        threshold,
+                    });
+                }
+            }
+            let current = plan.limit.period.range_containing(today);
+            statuses.push(status(plan.limit, current, value(plan.current)?));
+        }
+        let month_spent = match self.month {
+            Some(i) => Some(Money::from_minor(value(i)?, currency).amount()),
+            None => None,
+        };
+        Ok(Recorded {
+            entries,
+            statuses,
+            crossings,
+            month_spent,
+        })
     }
 }
 

@@ -352,11 +352,7 @@ impl Ledger {
         let identity = web_identity(account)?;
         if let Some(m) = self.store.member(&identity).await? {
             if m.account.id == account {
-                return Ok(Session {
-                    account: m.account,
-                    identity_id: m.identity_id,
-                    created: false,
-                });
+                return Ok(Session::of_member(m));
             }
         }
         let mut tx = self.store.begin_write().await?;
