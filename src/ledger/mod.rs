@@ -24,6 +24,7 @@ mod edits;
 mod identities;
 mod limits;
 mod linking;
+mod outbox;
 mod pending;
 mod queries;
 mod recording;

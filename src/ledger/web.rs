@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::alerts::clean_email;
 use super::web_links::queue_link;
-use super::{Ledger, LedgerError, Session};
+use super::{Ledger, LedgerError, LinkPurpose, Session};
 use crate::domain::{AccountId, ChatIdentity, Platform};
 use crate::store::StoreError;
 
@@ -33,7 +33,7 @@ pub const LINKS_PER_HOUR: i64 = 5;
 pub const LOGIN_FAILURES_MAX: i64 = 10;
 pub const LOGIN_FAILURE_WINDOW: Duration = Duration::minutes(15);
 
-/// What a token is good for.
+/// What a token is good for: its `purpose` column (and an emailed link's payload).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenPurpose {
     VerifyEmail,
@@ -41,12 +41,57 @@ pub enum TokenPurpose {
     ChatLogin,
 }
 
+/// A `purpose` that names no [`TokenPurpose`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a token of an unknown purpose")]
+pub struct UnknownTokenPurpose;
+
 impl TokenPurpose {
+    pub(super) const ALL: [TokenPurpose; 3] = [
+        TokenPurpose::VerifyEmail,
+        TokenPurpose::ResetPassword,
+        TokenPurpose::ChatLogin,
+    ];
+
+    /// The purpose as the database stores it.
     pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::ChatLogin => "chat_login",
+        }
+    }
+}
+
+impl std::str::FromStr for TokenPurpose {
+    type Err = UnknownTokenPurpose;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TokenPurpose::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or(UnknownTokenPurpose)
+    }
+}
+
+impl From<LinkPurpose> for TokenPurpose {
+    fn from(p: LinkPurpose) -> Self {
+        match p {
+            LinkPurpose::VerifyEmail => TokenPurpose::VerifyEmail,
+            LinkPurpose::ResetPassword => TokenPurpose::ResetPassword,
+        }
+    }
+}
+
+impl TryFrom<TokenPurpose> for LinkPurpose {
+    type Error = UnknownTokenPurpose;
+
+    /// The emailed link of a token; the chat's sign-in link is never emailed.
+    fn try_from(p: TokenPurpose) -> Result<Self, Self::Error> {
+        match p {
+            TokenPurpose::VerifyEmail => Ok(LinkPurpose::VerifyEmail),
+            TokenPurpose::ResetPassword => Ok(LinkPurpose::ResetPassword),
+            TokenPurpose::ChatLogin => Err(UnknownTokenPurpose),
         }
     }
 }
@@ -146,7 +191,7 @@ impl Ledger {
             &mut tx,
             account.id,
             &email,
-            TokenPurpose::VerifyEmail,
+            LinkPurpose::VerifyEmail,
             link_prefix,
             now,
         )
@@ -198,7 +243,7 @@ impl Ledger {
             &mut tx,
             account,
             &email,
-            TokenPurpose::VerifyEmail,
+            LinkPurpose::VerifyEmail,
             link_prefix,
             now,
         )
@@ -426,6 +471,23 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn every_token_purpose_round_trips_as_the_stored_text() {
+        for purpose in TokenPurpose::ALL {
+            assert_eq!(purpose.as_str().parse(), Ok(purpose));
+        }
+        let stored: Vec<&str> = TokenPurpose::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(stored, ["verify_email", "reset_password", "chat_login"]);
+        assert_eq!(
+            "VerifyEmail".parse::<TokenPurpose>(),
+            Err(UnknownTokenPurpose)
+        );
+        for link in [LinkPurpose::VerifyEmail, LinkPurpose::ResetPassword] {
+            assert_eq!(LinkPurpose::try_from(TokenPurpose::from(link)), Ok(link));
+        }
+        assert!(LinkPurpose::try_from(TokenPurpose::ChatLogin).is_err());
     }
 
     #[test]
