@@ -54,6 +54,33 @@ pub enum LinkPurpose {
     ResetPassword,
 }
 
+/// Who an alert reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecipients {
+    /// The account's reachable chat identities, oldest first.
+    pub chats: Vec<ChatIdentity>,
+    /// The verified address, when alerts by email are on.
+    pub email: Option<String>,
+}
+
+/// Spending of an account in a range, for an alert's body.
+#[derive(Debug, Clone)]
+pub struct AccountOverview {
+    pub summary: Summary,
+    /// The last expenses of the range, newest first.
+    pub recent: Vec<Entry>,
+}
+
+/// An account's alert address and its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailSettings {
+    pub email: String,
+    /// The address was proven with a code or an emailed link.
+    pub verified: bool,
+    /// Alerts go to it by email (only ever when it is verified).
+    pub alerts_on: bool,
+}
+
 /// An alert claimed for delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
@@ -132,10 +159,10 @@ impl Ledger {
     pub async fn alert_recipients(
         &self,
         account: AccountId,
-    ) -> Result<(Vec<ChatIdentity>, Option<String>), LedgerError> {
-        let identities = self.store.reachable_identities(account).await?;
+    ) -> Result<AlertRecipients, LedgerError> {
+        let chats = self.store.reachable_identities(account).await?;
         let email = self.store.alert_email(account).await?;
-        Ok((identities, email))
+        Ok(AlertRecipients { chats, email })
     }
 
     /// Spending of the account in a range (for an alert's body): the summary, and the last `n`
@@ -146,9 +173,9 @@ impl Ledger {
         account: AccountId,
         range: DateRange,
         n: u32,
-    ) -> Result<(Summary, Vec<Entry>), LedgerError> {
+    ) -> Result<AccountOverview, LedgerError> {
         let summary = self.summary_of(account, range, None).await?;
-        let last = if n == 0 {
+        let recent = if n == 0 {
             Vec::new()
         } else {
             let filter = EntryFilter {
@@ -161,7 +188,7 @@ impl Ledger {
             };
             self.store.entries(account, &filter).await?
         };
-        Ok((summary, last))
+        Ok(AccountOverview { summary, recent })
     }
 
     /// `/email you@example.com`: stores the address (a different one than before starts
@@ -240,14 +267,26 @@ impl Ledger {
         Ok(self.store.email_off(s.account.id).await?)
     }
 
-    /// The account's address, whether it is verified, and whether alerts by email are on.
+    /// The account's alert address, whether it is verified, and whether alerts by email are
+    /// on; `None` when it has none.
     #[tracing::instrument(skip_all, fields(account = %s.account.id))]
+    pub async fn email_settings(&self, s: &Session) -> Result<Option<EmailSettings>, LedgerError> {
+        let address = self.store.email_address(s.account.id).await?;
+        Ok(address.map(|a| EmailSettings {
+            email: a.email,
+            verified: a.verified,
+            alerts_on: a.alerts_on,
+        }))
+    }
+
+    /// [`Ledger::email_settings`] as (address, verified, alerts on), for the bot's `/email`
+    /// answer until it reads [`EmailSettings`]; new callers use `email_settings`.
     pub async fn email_status(
         &self,
         s: &Session,
     ) -> Result<Option<(String, bool, bool)>, LedgerError> {
-        let address = self.store.email_address(s.account.id).await?;
-        Ok(address.map(|a| (a.email, a.verified, a.alerts_on)))
+        let settings = self.email_settings(s).await?;
+        Ok(settings.map(|e| (e.email, e.verified, e.alerts_on)))
     }
 }
 

@@ -12,7 +12,15 @@ use crate::store::Tx;
 /// The sums of the limits a change counts towards, read before the change, to compare with
 /// the sums after it.
 pub(super) struct Watch {
-    before: Vec<(Limit, DateRange, i64)>,
+    before: Vec<Watched>,
+}
+
+/// What was spent against one limit in one period before the change.
+struct Watched {
+    limit: Limit,
+    range: DateRange,
+    /// Minor units of the limit's currency.
+    spent: i64,
 }
 
 impl Watch {
@@ -49,7 +57,11 @@ impl Watch {
                     range,
                 )
                 .await?;
-            before.push((limit, range, spent));
+            before.push(Watched {
+                limit,
+                range,
+                spent,
+            });
         }
         Ok(Watch { before })
     }
@@ -63,7 +75,12 @@ impl Watch {
         now: DateTime<Utc>,
     ) -> Result<Vec<Crossing>, LedgerError> {
         let mut crossings = Vec::new();
-        for (limit, range, before) in self.before {
+        for Watched {
+            limit,
+            range,
+            spent: before,
+        } in self.before
+        {
             let after = tx
                 .spent(
                     account,

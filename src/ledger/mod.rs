@@ -34,18 +34,18 @@ mod web;
 mod web_links;
 
 pub use alerts::{
-    Alert, AlertKind, EMAIL_CODE_TTL, EMAIL_CODES_PER_HOUR, EMAIL_MAX_CHARS, ERROR_MAX_CHARS,
-    LinkPurpose,
+    AccountOverview, Alert, AlertKind, AlertRecipients, EMAIL_CODE_TTL, EMAIL_CODES_PER_HOUR,
+    EMAIL_MAX_CHARS, ERROR_MAX_CHARS, EmailSettings, LinkPurpose,
 };
 pub use edits::{Edited, EditedEntries};
 pub use linking::{LINK_CODE_TTL, LinkCode};
 pub use queries::EntryQuery;
 pub use recording::Recorded;
-pub use wallet::LinkedChat;
+pub use wallet::{LinkedChat, Unrecorded};
 pub use web::{
-    CHAT_LOGIN_TTL, LOGIN_FAILURE_WINDOW, LOGIN_FAILURES_MAX, LoginCandidate, RESET_LINK_TTL,
-    Registration, VERIFY_LINK_TTL, WEB_SESSION_IDLE, WebLogin, WebSessionStart, WebVisit,
-    login_email,
+    CHAT_LOGIN_TTL, LOGIN_FAILURE_WINDOW, LOGIN_FAILURES_MAX, LoginCandidate, NewLogin,
+    RESET_LINK_TTL, Registration, VERIFY_LINK_TTL, WEB_SESSION_IDLE, WebLogin, WebSessionStart,
+    WebVisit, login_email,
 };
 
 /// What a new account starts with.

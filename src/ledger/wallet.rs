@@ -17,6 +17,15 @@ pub struct LinkedChat {
     pub name: String,
 }
 
+/// A batch of entries split by whether the account has them already.
+#[derive(Debug, Clone)]
+pub struct Unrecorded {
+    /// The entries not recorded yet, in the order given.
+    pub fresh: Vec<NewEntry>,
+    /// How many of the batch are recorded already.
+    pub duplicates: usize,
+}
+
 impl Ledger {
     /// The chats of the account (its web identity left out), oldest first.
     pub async fn linked_chats(&self, s: &Session) -> Result<Vec<LinkedChat>, LedgerError> {
@@ -81,12 +90,15 @@ impl Ledger {
         &self,
         s: &Session,
         entries: Vec<NewEntry>,
-    ) -> Result<(Vec<NewEntry>, usize), LedgerError> {
+    ) -> Result<Unrecorded, LedgerError> {
         let (Some(from), Some(to)) = (
             entries.iter().map(|e| e.occurred_on).min(),
             entries.iter().map(|e| e.occurred_on).max(),
         ) else {
-            return Ok((entries, 0));
+            return Ok(Unrecorded {
+                fresh: entries,
+                duplicates: 0,
+            });
         };
         let filter = crate::store::EntryFilter {
             range: Some(DateRange::new(from, to)),
@@ -115,6 +127,6 @@ impl Ledger {
                 None => fresh.push(e),
             }
         }
-        Ok((fresh, duplicates))
+        Ok(Unrecorded { fresh, duplicates })
     }
 }

@@ -131,6 +131,14 @@ pub enum Registration {
     EmailTaken,
 }
 
+/// A sign-in to create: the address as typed and the argon2id hash of the password (the web
+/// adapter hashes it). No `Debug`: the hash stays out of logs.
+#[derive(Clone, Copy)]
+pub struct NewLogin<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+}
+
 /// The stored sign-in an address has.
 #[derive(Debug, Clone)]
 pub struct LoginCandidate {
@@ -145,20 +153,18 @@ pub fn login_email(email: &str) -> Result<String, LedgerError> {
 }
 
 impl Ledger {
-    /// Creates an account that signs in with `email` and the given password hash, with its
-    /// web identity, and signs it in. The address becomes the account's alert address
+    /// Creates an account that signs in with `login`, with its web identity, and signs it in. The address becomes the account's alert address
     /// (unverified), and a verification link (`link_prefix` + token) goes to the outbox (none
     /// when `link_prefix` is `None`: the service sends no email).
     #[tracing::instrument(skip_all)]
     pub async fn register(
         &self,
-        email: &str,
-        password_hash: &str,
+        login: NewLogin<'_>,
         language: Option<&str>,
         link_prefix: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Registration, LedgerError> {
-        let email = login_email(email)?;
+        let email = login_email(login.email)?;
         let language = language
             .filter(|l| !l.is_empty())
             .unwrap_or(&self.defaults.language);
@@ -178,7 +184,7 @@ impl Ledger {
         let identity = web_identity(account.id)?;
         tx.insert_identity(&identity, None, account.id, now).await?;
         match tx
-            .insert_login(account.id, &email, Some(password_hash), now)
+            .insert_login(account.id, &email, Some(login.password_hash), now)
             .await
         {
             Ok(()) => {}
@@ -212,12 +218,11 @@ impl Ledger {
     pub async fn add_web_login(
         &self,
         s: &Session,
-        email: &str,
-        password_hash: &str,
+        login: NewLogin<'_>,
         link_prefix: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, LedgerError> {
-        let email = login_email(email)?;
+        let email = login_email(login.email)?;
         let account = s.account.id;
         let mut tx = self.store.begin_write().await?;
         if tx.login_of(account).await?.is_some() {
@@ -231,7 +236,7 @@ impl Ledger {
             return Ok(false);
         }
         match tx
-            .insert_login(account, &email, Some(password_hash), now)
+            .insert_login(account, &email, Some(login.password_hash), now)
             .await
         {
             Ok(()) => {}
