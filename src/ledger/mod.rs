@@ -7,10 +7,18 @@
 //! (`web`, `web_links`). This file keeps what they share: [`Ledger`], [`Session`],
 //! [`LedgerError`], the thresholds of a limit and the claim of an event key.
 //!
-//! Every operation is scoped to the session's account: nothing here reads or changes another
-//! account's data. Writes that come from a platform event record the event key in the same
-//! transaction, so a redelivery changes nothing. This module never talks to a platform, never
-//! formats replies, and never logs note text or codes.
+//! A use case that takes a [`Session`] reads and changes that session's account only, with two
+//! deliberate exceptions: redeeming a link code joins the code's account (the code is that
+//! account's consent), and a new sign-in address is checked against those of other accounts.
+//! The use cases without a session serve the service: the alert worker (claims across
+//! accounts), the web before sign-in (by address, cookie or token) and an identity's
+//! reachability as its platform reported it.
+//!
+//! The writes a repeat would apply twice (recording, undo and delete, edits, limits, redeeming
+//! a link code) take the platform event's key and record it in the same transaction, so a
+//! redelivery changes nothing; settings set a value, so a repeat is harmless, and a repeated
+//! request for a code makes a second code. This module never talks to a platform, never
+//! formats replies, and never logs note text, codes, tokens or email addresses.
 
 use chrono::{DateTime, Utc};
 

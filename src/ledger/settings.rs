@@ -1,5 +1,6 @@
-//! An account's settings: its currency, time zone and language. A language tag is kept
-//! cleaned (letters, digits, `-` and `_`, at most 35 characters), whatever a platform sends.
+//! An account's settings: its currency, time zone and language. A language tag from a chat
+//! (`/language`, or the platform's at first contact) is cleaned to ASCII letters, digits, `-`
+//! and `_`, at most 35 characters, whatever the platform sends.
 
 use super::{Ledger, LedgerError, Session};
 use crate::domain::{Account, Currency};

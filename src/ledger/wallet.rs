@@ -1,7 +1,7 @@
 //! What an account holds beyond single entries: the chats linked to it (listed and unlinked),
 //! alerts by email turned back on, spending per day over a range, and which of a batch of
-//! entries are recorded already (for imports). Scoped to the session's account like every
-//! use case; nothing here formats or talks to a platform.
+//! entries are recorded already (for imports). Every use case here is scoped to the session's
+//! account; nothing here formats or talks to a platform.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

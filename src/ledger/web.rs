@@ -4,9 +4,9 @@
 //!
 //! Secrets (session cookies, link tokens) are 256 random bits from the OS, shown once and
 //! stored only as their SHA-256. Emailed links go to the outbox in the transaction that made
-//! their token, so a link is sent exactly once even when the request is retried. This module
-//! never hashes or checks passwords (the web adapter does, and hands over the argon2id hash),
-//! never sets a cookie, and never logs a token.
+//! their token: a token exists exactly when its email is queued, and a failed request leaves
+//! neither. This module never hashes or checks passwords (the web adapter does, and hands over
+//! the argon2id hash), never sets a cookie, and never logs a token.
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
