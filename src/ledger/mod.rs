@@ -16,9 +16,10 @@
 //!
 //! The writes a repeat would apply twice (recording, undo and delete, edits, limits, redeeming
 //! a link code) take the platform event's key and record it in the same transaction, so a
-//! redelivery changes nothing; settings set a value, so a repeat is harmless, and a repeated
-//! request for a code makes a second code. This module never talks to a platform, never
-//! formats replies, and never logs note text, codes, tokens or email addresses.
+//! redelivery changes nothing. The other writes set or remove a value, so a repeat is
+//! harmless, except that a repeated request for a code makes a second code. This module never
+//! talks to a platform, never formats replies, and never logs note text, codes, tokens or
+//! email addresses.
 
 use chrono::{DateTime, Utc};
 
