@@ -194,12 +194,11 @@ impl Delivery {
                 range,
                 threshold,
             } => {
-                let (identities, email) = match self.ledger.alert_recipients(alert.account.id).await
-                {
+                let to = match self.ledger.alert_recipients(alert.account.id).await {
                     Ok(r) => r,
                     Err(e) => return retry(alert.attempts, format!("recipients: {e}")),
                 };
-                let (summary, recent) = match self
+                let overview = match self
                     .ledger
                     .account_overview(alert.account.id, *range, RECENT)
                     .await
@@ -207,7 +206,9 @@ impl Delivery {
                     Ok(o) => o,
                     Err(e) => return retry(alert.attempts, format!("overview: {e}")),
                 };
-                let spent = summary.spent_in(limit.money.currency(), limit.category.as_ref());
+                let spent = overview
+                    .summary
+                    .spent_in(limit.money.currency(), limit.category.as_ref());
                 if *threshold == Threshold::Warning && spent >= limit.money.amount() {
                     // Already over: the overspend alert says it all; one alert, not two.
                     return Outcome::Sent;
@@ -220,15 +221,15 @@ impl Delivery {
                     limit,
                     range: *range,
                     threshold: *threshold,
-                    summary: &summary,
-                    recent: &recent,
+                    summary: &overview.summary,
+                    recent: &overview.recent,
                     today,
                 };
                 let message = self.bot.limit_alert(&view);
                 // The email goes first: while it is retried no chat alert has gone out, so a
                 // retry never repeats one.
                 let mut email_failure = None;
-                if let (Threshold::Over, Some(to)) = (threshold, email) {
+                if let (Threshold::Over, Some(to)) = (threshold, to.email) {
                     let mail = Mail {
                         to,
                         subject: message.subject.clone(),
@@ -247,7 +248,7 @@ impl Delivery {
                         Some(other) => return other,
                     }
                 }
-                for identity in &identities {
+                for identity in &to.chats {
                     self.chat(identity, &message.text).await;
                 }
                 match email_failure {

@@ -1,7 +1,8 @@
 //! Overspend alerts and the addresses they go to: the outbox of alerts (written by
-//! [`Ledger::record`] in the same transaction as the expense that passed a threshold, and by
-//! [`Ledger::start_email_verification`] for email codes), claimed by delivery workers, marked
-//! sent or failed; who an alert reaches; and verified email addresses with six-digit codes.
+//! [`Ledger::record`] and the edits in the same transaction as the change that passed a
+//! threshold, and by [`Ledger::start_email_verification`] for email codes), claimed by delivery
+//! workers, marked sent or failed; who an alert reaches; and verified email addresses with
+//! six-digit codes. How a row's kind and payload read as text is `outbox`'s business.
 //!
 //! Each alert is due once: a limit alert is unique per (limit, period, threshold), and a claim
 //! is exclusive until it goes stale (its worker died), when the next worker takes it over.
@@ -9,11 +10,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::outbox::{OutboxEmail, alert_of, queue_email};
 use super::{Ledger, LedgerError, Session, Threshold};
 use crate::domain::{
     Account, AccountId, ChatIdentity, DateRange, Entry, EntryKind, Limit, Summary,
 };
-use crate::store::{ClaimedAlert, EntryFilter};
+use crate::store::EntryFilter;
 
 /// How long an email code stays valid.
 pub const EMAIL_CODE_TTL: Duration = Duration::minutes(15);
@@ -25,9 +27,6 @@ pub const EMAIL_MAX_CHARS: usize = 254;
 pub const ERROR_MAX_CHARS: usize = 500;
 
 const EMAIL_CODE_LEN: usize = 6;
-const KIND_LIMIT: &str = "limit";
-const KIND_EMAIL_CODE: &str = "email_code";
-pub(super) const KIND_EMAIL_LINK: &str = "email_link";
 
 /// What an alert is about.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +52,33 @@ pub enum AlertKind {
 pub enum LinkPurpose {
     VerifyEmail,
     ResetPassword,
+}
+
+/// Who an alert reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecipients {
+    /// The account's reachable chat identities, oldest first.
+    pub chats: Vec<ChatIdentity>,
+    /// The verified address, when alerts by email are on.
+    pub email: Option<String>,
+}
+
+/// Spending of an account in a range, for an alert's body.
+#[derive(Debug, Clone)]
+pub struct AccountOverview {
+    pub summary: Summary,
+    /// The last expenses of the range, newest first.
+    pub recent: Vec<Entry>,
+}
+
+/// An account's alert address and its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailSettings {
+    pub email: String,
+    /// The address was proven with a code or an emailed link.
+    pub verified: bool,
+    /// Alerts go to it by email (only ever when it is verified).
+    pub alerts_on: bool,
 }
 
 /// An alert claimed for delivery.
@@ -133,10 +159,10 @@ impl Ledger {
     pub async fn alert_recipients(
         &self,
         account: AccountId,
-    ) -> Result<(Vec<ChatIdentity>, Option<String>), LedgerError> {
-        let identities = self.store.reachable_identities(account).await?;
+    ) -> Result<AlertRecipients, LedgerError> {
+        let chats = self.store.reachable_identities(account).await?;
         let email = self.store.alert_email(account).await?;
-        Ok((identities, email))
+        Ok(AlertRecipients { chats, email })
     }
 
     /// Spending of the account in a range (for an alert's body): the summary, and the last `n`
@@ -147,9 +173,9 @@ impl Ledger {
         account: AccountId,
         range: DateRange,
         n: u32,
-    ) -> Result<(Summary, Vec<Entry>), LedgerError> {
+    ) -> Result<AccountOverview, LedgerError> {
         let summary = self.summary_of(account, range, None).await?;
-        let last = if n == 0 {
+        let recent = if n == 0 {
             Vec::new()
         } else {
             let filter = EntryFilter {
@@ -162,7 +188,7 @@ impl Ledger {
             };
             self.store.entries(account, &filter).await?
         };
-        Ok((summary, last))
+        Ok(AccountOverview { summary, recent })
     }
 
     /// `/email you@example.com`: stores the address (a different one than before starts
@@ -194,9 +220,11 @@ impl Ledger {
         tx.upsert_email_address(account, &email).await?;
         tx.insert_email_code(account, &email, &code, now, now + EMAIL_CODE_TTL)
             .await?;
-        let payload = serde_json::json!({ "email": email, "code": code }).to_string();
-        tx.insert_outbox_message(account, KIND_EMAIL_CODE, &payload, now)
-            .await?;
+        let message = OutboxEmail::Code {
+            email: &email,
+            code: &code,
+        };
+        queue_email(&mut tx, account, message, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -239,74 +267,27 @@ impl Ledger {
         Ok(self.store.email_off(s.account.id).await?)
     }
 
-    /// The account's address, whether it is verified, and whether alerts by email are on.
+    /// The account's alert address, whether it is verified, and whether alerts by email are
+    /// on; `None` when it has none.
     #[tracing::instrument(skip_all, fields(account = %s.account.id))]
+    pub async fn email_settings(&self, s: &Session) -> Result<Option<EmailSettings>, LedgerError> {
+        let address = self.store.email_address(s.account.id).await?;
+        Ok(address.map(|a| EmailSettings {
+            email: a.email,
+            verified: a.verified,
+            alerts_on: a.alerts_on,
+        }))
+    }
+
+    /// [`Ledger::email_settings`] as (address, verified, alerts on), for the bot's `/email`
+    /// answer until it reads [`EmailSettings`]; new callers use `email_settings`.
     pub async fn email_status(
         &self,
         s: &Session,
     ) -> Result<Option<(String, bool, bool)>, LedgerError> {
-        let address = self.store.email_address(s.account.id).await?;
-        Ok(address.map(|a| (a.email, a.verified, a.alerts_on)))
+        let settings = self.email_settings(s).await?;
+        Ok(settings.map(|e| (e.email, e.verified, e.alerts_on)))
     }
-}
-
-/// The alert of a claimed outbox row, or why it cannot be one.
-fn alert_of(row: ClaimedAlert) -> Result<Alert, &'static str> {
-    let kind = match row.kind.as_str() {
-        KIND_LIMIT => {
-            let limit = row.limit.ok_or("the limit of this alert is gone")?;
-            let from = row.period_from.ok_or("a limit alert without a period")?;
-            let threshold = row
-                .threshold
-                .and_then(Threshold::from_percent)
-                .ok_or("a limit alert without a known threshold")?;
-            AlertKind::Limit {
-                range: limit.period.range_containing(from),
-                limit,
-                threshold,
-            }
-        }
-        KIND_EMAIL_CODE => {
-            let field = payload_fields(row.payload.as_deref())?;
-            AlertKind::EmailCode {
-                email: field("email").ok_or("an email code alert without an address")?,
-                code: field("code").ok_or("an email code alert without a code")?,
-            }
-        }
-        KIND_EMAIL_LINK => {
-            let field = payload_fields(row.payload.as_deref())?;
-            let purpose = match field("purpose").as_deref() {
-                Some("verify_email") => LinkPurpose::VerifyEmail,
-                Some("reset_password") => LinkPurpose::ResetPassword,
-                _ => return Err("an email link without a known purpose"),
-            };
-            AlertKind::EmailLink {
-                email: field("email").ok_or("an email link without an address")?,
-                link: field("link").ok_or("an email link without a link")?,
-                purpose,
-            }
-        }
-        _ => return Err("an alert of an unknown kind"),
-    };
-    Ok(Alert {
-        id: row.id,
-        account: row.account,
-        kind,
-        attempts: row.attempts,
-    })
-}
-
-/// The string fields of an outbox payload (a JSON object).
-fn payload_fields(payload: Option<&str>) -> Result<impl Fn(&str) -> Option<String>, &'static str> {
-    let payload: serde_json::Value = payload
-        .and_then(|p| serde_json::from_str(p).ok())
-        .ok_or("an outbox message without a readable payload")?;
-    Ok(move |name: &str| {
-        payload
-            .get(name)
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    })
 }
 
 /// A trimmed address with one @, something before it, a dot inside the domain, no spaces or

@@ -1,7 +1,7 @@
 //! What an account holds beyond single entries: the chats linked to it (listed and unlinked),
 //! alerts by email turned back on, spending per day over a range, and which of a batch of
-//! entries are recorded already (for imports). Scoped to the session's account like every
-//! use case; nothing here formats or talks to a platform.
+//! entries are recorded already (for imports). Every use case here is scoped to the session's
+//! account; nothing here formats or talks to a platform.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -15,6 +15,15 @@ pub struct LinkedChat {
     pub id: IdentityId,
     pub platform: Platform,
     pub name: String,
+}
+
+/// A batch of entries split by whether the account has them already.
+#[derive(Debug, Clone)]
+pub struct Unrecorded {
+    /// The entries not recorded yet, in the order given.
+    pub fresh: Vec<NewEntry>,
+    /// How many of the batch are recorded already.
+    pub duplicates: usize,
 }
 
 impl Ledger {
@@ -81,12 +90,15 @@ impl Ledger {
         &self,
         s: &Session,
         entries: Vec<NewEntry>,
-    ) -> Result<(Vec<NewEntry>, usize), LedgerError> {
+    ) -> Result<Unrecorded, LedgerError> {
         let (Some(from), Some(to)) = (
             entries.iter().map(|e| e.occurred_on).min(),
             entries.iter().map(|e| e.occurred_on).max(),
         ) else {
-            return Ok((entries, 0));
+            return Ok(Unrecorded {
+                fresh: entries,
+                duplicates: 0,
+            });
         };
         let filter = crate::store::EntryFilter {
             range: Some(DateRange::new(from, to)),
@@ -115,6 +127,6 @@ impl Ledger {
                 None => fresh.push(e),
             }
         }
-        Ok((fresh, duplicates))
+        Ok(Unrecorded { fresh, duplicates })
     }
 }

@@ -4,16 +4,16 @@
 //!
 //! Secrets (session cookies, link tokens) are 256 random bits from the OS, shown once and
 //! stored only as their SHA-256. Emailed links go to the outbox in the transaction that made
-//! their token, so a link is sent exactly once even when the request is retried. This module
-//! never hashes or checks passwords (the web adapter does, and hands over the argon2id hash),
-//! never sets a cookie, and never logs a token.
+//! their token: a token exists exactly when its email is queued, and a failed request leaves
+//! neither. This module never hashes or checks passwords (the web adapter does, and hands over
+//! the argon2id hash), never sets a cookie, and never logs a token.
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use super::alerts::clean_email;
 use super::web_links::queue_link;
-use super::{Ledger, LedgerError, Session};
+use super::{Ledger, LedgerError, LinkPurpose, Session};
 use crate::domain::{AccountId, ChatIdentity, Platform};
 use crate::store::StoreError;
 
@@ -33,7 +33,7 @@ pub const LINKS_PER_HOUR: i64 = 5;
 pub const LOGIN_FAILURES_MAX: i64 = 10;
 pub const LOGIN_FAILURE_WINDOW: Duration = Duration::minutes(15);
 
-/// What a token is good for.
+/// What a token is good for: its `purpose` column (and an emailed link's payload).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenPurpose {
     VerifyEmail,
@@ -41,12 +41,57 @@ pub enum TokenPurpose {
     ChatLogin,
 }
 
+/// A `purpose` that names no [`TokenPurpose`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a token of an unknown purpose")]
+pub struct UnknownTokenPurpose;
+
 impl TokenPurpose {
+    pub(super) const ALL: [TokenPurpose; 3] = [
+        TokenPurpose::VerifyEmail,
+        TokenPurpose::ResetPassword,
+        TokenPurpose::ChatLogin,
+    ];
+
+    /// The purpose as the database stores it.
     pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::ChatLogin => "chat_login",
+        }
+    }
+}
+
+impl std::str::FromStr for TokenPurpose {
+    type Err = UnknownTokenPurpose;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TokenPurpose::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or(UnknownTokenPurpose)
+    }
+}
+
+impl From<LinkPurpose> for TokenPurpose {
+    fn from(p: LinkPurpose) -> Self {
+        match p {
+            LinkPurpose::VerifyEmail => TokenPurpose::VerifyEmail,
+            LinkPurpose::ResetPassword => TokenPurpose::ResetPassword,
+        }
+    }
+}
+
+impl TryFrom<TokenPurpose> for LinkPurpose {
+    type Error = UnknownTokenPurpose;
+
+    /// The emailed link of a token; the chat's sign-in link is never emailed.
+    fn try_from(p: TokenPurpose) -> Result<Self, Self::Error> {
+        match p {
+            TokenPurpose::VerifyEmail => Ok(LinkPurpose::VerifyEmail),
+            TokenPurpose::ResetPassword => Ok(LinkPurpose::ResetPassword),
+            TokenPurpose::ChatLogin => Err(UnknownTokenPurpose),
         }
     }
 }
@@ -86,6 +131,14 @@ pub enum Registration {
     EmailTaken,
 }
 
+/// A sign-in to create: the address as typed and the argon2id hash of the password (the web
+/// adapter hashes it). No `Debug`: the hash stays out of logs.
+#[derive(Clone, Copy)]
+pub struct NewLogin<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+}
+
 /// The stored sign-in an address has.
 #[derive(Debug, Clone)]
 pub struct LoginCandidate {
@@ -100,20 +153,18 @@ pub fn login_email(email: &str) -> Result<String, LedgerError> {
 }
 
 impl Ledger {
-    /// Creates an account that signs in with `email` and the given password hash, with its
-    /// web identity, and signs it in. The address becomes the account's alert address
+    /// Creates an account that signs in with `login`, with its web identity, and signs it in. The address becomes the account's alert address
     /// (unverified), and a verification link (`link_prefix` + token) goes to the outbox (none
     /// when `link_prefix` is `None`: the service sends no email).
     #[tracing::instrument(skip_all)]
     pub async fn register(
         &self,
-        email: &str,
-        password_hash: &str,
+        login: NewLogin<'_>,
         language: Option<&str>,
         link_prefix: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Registration, LedgerError> {
-        let email = login_email(email)?;
+        let email = login_email(login.email)?;
         let language = language
             .filter(|l| !l.is_empty())
             .unwrap_or(&self.defaults.language);
@@ -133,7 +184,7 @@ impl Ledger {
         let identity = web_identity(account.id)?;
         tx.insert_identity(&identity, None, account.id, now).await?;
         match tx
-            .insert_login(account.id, &email, Some(password_hash), now)
+            .insert_login(account.id, &email, Some(login.password_hash), now)
             .await
         {
             Ok(()) => {}
@@ -146,7 +197,7 @@ impl Ledger {
             &mut tx,
             account.id,
             &email,
-            TokenPurpose::VerifyEmail,
+            LinkPurpose::VerifyEmail,
             link_prefix,
             now,
         )
@@ -167,12 +218,11 @@ impl Ledger {
     pub async fn add_web_login(
         &self,
         s: &Session,
-        email: &str,
-        password_hash: &str,
+        login: NewLogin<'_>,
         link_prefix: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, LedgerError> {
-        let email = login_email(email)?;
+        let email = login_email(login.email)?;
         let account = s.account.id;
         let mut tx = self.store.begin_write().await?;
         if tx.login_of(account).await?.is_some() {
@@ -186,7 +236,7 @@ impl Ledger {
             return Ok(false);
         }
         match tx
-            .insert_login(account, &email, Some(password_hash), now)
+            .insert_login(account, &email, Some(login.password_hash), now)
             .await
         {
             Ok(()) => {}
@@ -198,7 +248,7 @@ impl Ledger {
             &mut tx,
             account,
             &email,
-            TokenPurpose::VerifyEmail,
+            LinkPurpose::VerifyEmail,
             link_prefix,
             now,
         )
@@ -352,11 +402,7 @@ impl Ledger {
         let identity = web_identity(account)?;
         if let Some(m) = self.store.member(&identity).await? {
             if m.account.id == account {
-                return Ok(Session {
-                    account: m.account,
-                    identity_id: m.identity_id,
-                    created: false,
-                });
+                return Ok(Session::of_member(m));
             }
         }
         let mut tx = self.store.begin_write().await?;
@@ -430,6 +476,23 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn every_token_purpose_round_trips_as_the_stored_text() {
+        for purpose in TokenPurpose::ALL {
+            assert_eq!(purpose.as_str().parse(), Ok(purpose));
+        }
+        let stored: Vec<&str> = TokenPurpose::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(stored, ["verify_email", "reset_password", "chat_login"]);
+        assert_eq!(
+            "VerifyEmail".parse::<TokenPurpose>(),
+            Err(UnknownTokenPurpose)
+        );
+        for link in [LinkPurpose::VerifyEmail, LinkPurpose::ResetPassword] {
+            assert_eq!(LinkPurpose::try_from(TokenPurpose::from(link)), Ok(link));
+        }
+        assert!(LinkPurpose::try_from(TokenPurpose::ChatLogin).is_err());
     }
 
     #[test]

@@ -6,12 +6,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::alerts::KIND_EMAIL_LINK;
+use super::outbox::{OutboxEmail, queue_email};
 use super::web::{
     CHAT_LOGIN_TTL, LINKS_PER_HOUR, RESET_LINK_TTL, TokenPurpose, VERIFY_LINK_TTL, WebSessionStart,
     hash, login_email, new_session, secret,
 };
-use super::{Ledger, LedgerError, Session};
+use super::{Ledger, LedgerError, LinkPurpose, Session};
 use crate::domain::AccountId;
 use crate::store::StoreError;
 
@@ -43,7 +43,7 @@ impl Ledger {
             &mut tx,
             account,
             &login.email,
-            TokenPurpose::VerifyEmail,
+            LinkPurpose::VerifyEmail,
             link_prefix,
             now,
         )
@@ -99,7 +99,7 @@ impl Ledger {
             &mut tx,
             account,
             &login.email,
-            TokenPurpose::ResetPassword,
+            LinkPurpose::ResetPassword,
             link_prefix,
             now,
         )
@@ -226,43 +226,41 @@ pub(super) async fn queue_link(
     tx: &mut crate::store::Tx,
     account: AccountId,
     email: &str,
-    purpose: TokenPurpose,
+    purpose: LinkPurpose,
     link_prefix: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), LedgerError> {
     let Some(link_prefix) = link_prefix else {
         return Ok(());
     };
+    let token_purpose = TokenPurpose::from(purpose);
     // Two requests at once (two replicas) count each other's links.
     tx.lock_account(account).await?;
     let recent = tx
-        .count_web_tokens_since(account, purpose.as_str(), now - Duration::hours(1))
+        .count_web_tokens_since(account, token_purpose.as_str(), now - Duration::hours(1))
         .await?;
     if recent >= LINKS_PER_HOUR {
         return Err(LedgerError::TooMany);
     }
     let token = secret()?;
     let ttl = match purpose {
-        TokenPurpose::VerifyEmail => VERIFY_LINK_TTL,
-        TokenPurpose::ResetPassword => RESET_LINK_TTL,
-        TokenPurpose::ChatLogin => CHAT_LOGIN_TTL,
+        LinkPurpose::VerifyEmail => VERIFY_LINK_TTL,
+        LinkPurpose::ResetPassword => RESET_LINK_TTL,
     };
     tx.insert_web_token(
         &hash(&token),
         account,
-        purpose.as_str(),
+        token_purpose.as_str(),
         Some(email),
         now,
         now + ttl,
     )
     .await?;
-    let payload = serde_json::json!({
-        "email": email,
-        "purpose": purpose.as_str(),
-        "link": format!("{link_prefix}{token}"),
-    })
-    .to_string();
-    tx.insert_outbox_message(account, KIND_EMAIL_LINK, &payload, now)
-        .await?;
-    Ok(())
+    let link = format!("{link_prefix}{token}");
+    let message = OutboxEmail::Link {
+        email,
+        link: &link,
+        purpose,
+    };
+    queue_email(tx, account, message, now).await
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::auth::{self, SESSION_COOKIE, cookie, set_cookie};
 use super::views::{self, AuthForm, AuthPage, HomePage, MessagePage};
 use super::{Web, WebError};
-use crate::ledger::Registration;
+use crate::ledger::{NewLogin, Registration};
 
 type Shared = State<Arc<Web>>;
 
@@ -125,8 +125,10 @@ pub async fn register(
     match web
         .ledger
         .register(
-            &email,
-            &hash,
+            NewLogin {
+                email: &email,
+                password_hash: &hash,
+            },
             language.as_deref(),
             prefix.as_deref(),
             Utc::now(),

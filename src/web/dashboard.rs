@@ -46,7 +46,7 @@ pub async fn dashboard(State(web): Shared, headers: HeaderMap) -> Result<Respons
             },
         )
         .await?;
-    let email = web.ledger.email_status(s).await?;
+    let email = web.ledger.email_settings(s).await?;
     let spent = summary.spent();
     let money = |(c, a): &(Currency, Decimal)| format!("{} {}", format_amount(*a, *c), c);
     let income_here = summary
@@ -121,7 +121,7 @@ pub async fn dashboard(State(web): Shared, headers: HeaderMap) -> Result<Respons
         // Only when a link was really emailed: with email off there is nothing to check.
         verify_banner: web.bot.emails_on()
             && visit.login.is_some()
-            && email.as_ref().is_some_and(|(_, v, _)| !v),
+            && email.as_ref().is_some_and(|e| !e.verified),
         has_login: visit.login.is_some(),
     };
     Ok(with_flash_cleared(views::page(&page)?, clear))

@@ -23,7 +23,7 @@ use crate::bot::EventKey;
 use crate::domain::{
     Category, Currency, DEFAULT_CATEGORIES, EntryKind, Money, NewEntry, Note, format_amount,
 };
-use crate::ledger::{LedgerError, Source, WebVisit};
+use crate::ledger::{LedgerError, Source, Unrecorded, WebVisit};
 
 type Shared = State<Arc<Web>>;
 
@@ -376,7 +376,7 @@ async fn preview(
     };
     let lines: Vec<u64> = reading.rows.iter().map(|(l, _)| *l).collect();
     let entries: Vec<NewEntry> = reading.rows.into_iter().map(|(_, e)| e).collect();
-    let (fresh, duplicates) = web
+    let Unrecorded { fresh, duplicates } = web
         .ledger
         .not_yet_recorded(&visit.session, entries.clone())
         .await?;
@@ -533,7 +533,11 @@ pub async fn import_confirm(
         )));
     }
     let entries: Vec<NewEntry> = reading.rows.into_iter().map(|(_, e)| e).collect();
-    let (fresh, _) = web.ledger.not_yet_recorded(&visit.session, entries).await?;
+    let fresh = web
+        .ledger
+        .not_yet_recorded(&visit.session, entries)
+        .await?
+        .fresh;
     if fresh.is_empty() {
         return Ok(back(
             &web,

@@ -15,14 +15,14 @@ use super::auth::{self, Flash};
 use super::views::{self, ChatView, FlashView, SettingsPage};
 use super::{CsrfForm, Web, WebError, back, nav, with_flash_cleared};
 use crate::domain::{Currency, IdentityId, Platform};
-use crate::ledger::{LINK_CODE_TTL, LedgerError};
+use crate::ledger::{LINK_CODE_TTL, LedgerError, NewLogin};
 
 type Shared = State<Arc<Web>>;
 
 pub async fn settings(State(web): Shared, headers: HeaderMap) -> Result<Response, WebError> {
     let visit = web.visitor(&headers, "/settings").await?;
     let s = &visit.session;
-    let email = web.ledger.email_status(s).await?;
+    let email = web.ledger.email_settings(s).await?;
     let chats = web.ledger.linked_chats(s).await?;
     let (flash, clear) = web.take_flash(&headers);
     // A fresh link code travels in the flash, shown in its own box.
@@ -40,10 +40,10 @@ pub async fn settings(State(web): Shared, headers: HeaderMap) -> Result<Response
         timezone: s.account.timezone.name().to_owned(),
         language: s.account.language.clone(),
         languages: web.bot.languages(),
-        email: email.as_ref().map(|(e, _, _)| e.clone()),
+        email: email.as_ref().map(|e| e.email.clone()),
         login_email: visit.login.as_ref().map(|l| l.email.clone()),
-        verified: email.as_ref().is_some_and(|(_, v, _)| *v),
-        alerts_on: email.as_ref().is_some_and(|(_, _, on)| *on),
+        verified: email.as_ref().is_some_and(|e| e.verified),
+        alerts_on: email.as_ref().is_some_and(|e| e.alerts_on),
         email_available: web.bot.emails_on(),
         has_login: visit.login.is_some(),
         chats: chats
@@ -185,7 +185,15 @@ pub async fn add_login(
     let prefix = web.emailed_link("/verify-email");
     let done = web
         .ledger
-        .add_web_login(&visit.session, &email, &hash, prefix.as_deref(), Utc::now())
+        .add_web_login(
+            &visit.session,
+            NewLogin {
+                email: &email,
+                password_hash: &hash,
+            },
+            prefix.as_deref(),
+            Utc::now(),
+        )
         .await?;
     let flash = if done {
         Flash::info(format!(

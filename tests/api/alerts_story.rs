@@ -16,7 +16,8 @@ use spendbot::domain::{
     NewLimit, Platform,
 };
 use spendbot::ledger::{
-    AccountDefaults, Alert, AlertKind, Ledger, LedgerError, Session, Source, Threshold,
+    AccountDefaults, AccountOverview, Alert, AlertKind, AlertRecipients, EmailSettings, Ledger,
+    LedgerError, Session, Source, Threshold,
 };
 use spendbot::store::Store;
 
@@ -273,7 +274,10 @@ async fn crossing_80_then_100_percent_writes_one_outbox_row_each_and_never_a_sec
     assert!(drain(&ledger).await.is_empty());
 
     // The body of an alert: the month's summary and the last expenses, newest first.
-    let (summary, last) = ledger
+    let AccountOverview {
+        summary,
+        recent: last,
+    } = ledger
         .account_overview(s.account.id, DateRange::month_of(today()), 2)
         .await
         .expect("overview");
@@ -457,7 +461,7 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
             Err(LedgerError::InvalidEmail)
         ));
     }
-    assert_eq!(ledger.email_status(&s).await.expect("status"), None);
+    assert_eq!(ledger.email_settings(&s).await.expect("status"), None);
     assert!(
         claim(t0).await.is_empty(),
         "nothing queued for a bad address"
@@ -471,11 +475,19 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
     assert_eq!(email, "me@example.com");
     assert_eq!(first.len(), 6);
     assert_eq!(
-        ledger.email_status(&s).await.expect("status"),
-        Some(("me@example.com".into(), false, false))
+        ledger.email_settings(&s).await.expect("status"),
+        Some(EmailSettings {
+            email: "me@example.com".into(),
+            verified: false,
+            alerts_on: false,
+        })
     );
     assert_eq!(
-        ledger.alert_recipients(s.account.id).await.expect("to").1,
+        ledger
+            .alert_recipients(s.account.id)
+            .await
+            .expect("to")
+            .email,
         None
     );
 
@@ -491,7 +503,7 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
         ledger.verify_email(&other, &first, t0).await,
         Err(LedgerError::InvalidCode)
     ));
-    assert_eq!(ledger.email_status(&other).await.expect("status"), None);
+    assert_eq!(ledger.email_settings(&other).await.expect("status"), None);
 
     // A second code: only the newest counts; expired, it counts no more.
     ledger
@@ -514,8 +526,12 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
         Err(LedgerError::InvalidCode)
     ));
     assert_eq!(
-        ledger.email_status(&s).await.expect("status"),
-        Some(("me@example.com".into(), false, false))
+        ledger.email_settings(&s).await.expect("status"),
+        Some(EmailSettings {
+            email: "me@example.com".into(),
+            verified: false,
+            alerts_on: false,
+        })
     );
 
     let verified = ledger
@@ -524,11 +540,19 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
         .expect("verified");
     assert_eq!(verified, "me@example.com");
     assert_eq!(
-        ledger.email_status(&s).await.expect("status"),
-        Some(("me@example.com".into(), true, true))
+        ledger.email_settings(&s).await.expect("status"),
+        Some(EmailSettings {
+            email: "me@example.com".into(),
+            verified: true,
+            alerts_on: true,
+        })
     );
     assert_eq!(
-        ledger.alert_recipients(s.account.id).await.expect("to").1,
+        ledger
+            .alert_recipients(s.account.id)
+            .await
+            .expect("to")
+            .email,
         Some("me@example.com".into())
     );
     // Used: no more.
@@ -543,11 +567,19 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
     assert!(ledger.email_off(&s).await.expect("off"));
     assert!(!ledger.email_off(&s).await.expect("already off"));
     assert_eq!(
-        ledger.email_status(&s).await.expect("status"),
-        Some(("me@example.com".into(), true, false))
+        ledger.email_settings(&s).await.expect("status"),
+        Some(EmailSettings {
+            email: "me@example.com".into(),
+            verified: true,
+            alerts_on: false,
+        })
     );
     assert_eq!(
-        ledger.alert_recipients(s.account.id).await.expect("to").1,
+        ledger
+            .alert_recipients(s.account.id)
+            .await
+            .expect("to")
+            .email,
         None
     );
 
@@ -567,8 +599,12 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
     ));
     assert!(claim(t0 + Duration::minutes(8)).await.is_empty());
     assert_eq!(
-        ledger.email_status(&s).await.expect("status"),
-        Some(("me@example.com".into(), true, false)),
+        ledger.email_settings(&s).await.expect("status"),
+        Some(EmailSettings {
+            email: "me@example.com".into(),
+            verified: true,
+            alerts_on: false,
+        }),
         "a refused request changes nothing"
     );
     // Another account has its own five.
@@ -583,8 +619,12 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
         .await
         .expect("after the hour");
     assert_eq!(
-        ledger.email_status(&s).await.expect("status"),
-        Some(("new@example.com".into(), false, false))
+        ledger.email_settings(&s).await.expect("status"),
+        Some(EmailSettings {
+            email: "new@example.com".into(),
+            verified: false,
+            alerts_on: false,
+        })
     );
 }
 
@@ -602,35 +642,43 @@ async fn alerts_reach_only_reachable_identities_and_a_verified_address_with_aler
         .expect("linked");
     let stranger = session(&ledger, Platform::Telegram, "902").await;
 
-    let (to, email) = ledger
+    let to = ledger
         .alert_recipients(alice.account.id)
         .await
         .expect("recipients");
-    assert_eq!(to, vec![telegram.clone(), discord.clone()]);
-    assert_eq!(email, None);
+    assert_eq!(
+        to,
+        AlertRecipients {
+            chats: vec![telegram.clone(), discord.clone()],
+            email: None,
+        }
+    );
 
     ledger
         .set_reachable(&telegram, false)
         .await
         .expect("blocked");
-    let (to, _) = ledger
+    let to = ledger
         .alert_recipients(alice.account.id)
         .await
-        .expect("recipients");
+        .expect("recipients")
+        .chats;
     assert_eq!(to, vec![discord.clone()], "the blocked identity is skipped");
     ledger
         .set_reachable(&discord, false)
         .await
         .expect("closed DMs");
-    let (to, _) = ledger
+    let to = ledger
         .alert_recipients(alice.account.id)
         .await
-        .expect("recipients");
+        .expect("recipients")
+        .chats;
     assert!(to.is_empty());
-    let (to, _) = ledger
+    let to = ledger
         .alert_recipients(stranger.account.id)
         .await
-        .expect("recipients");
+        .expect("recipients")
+        .chats;
     assert_eq!(to, vec![who(Platform::Telegram, "902")]);
 }
 

@@ -1,0 +1,83 @@
+//! Limits: setting one per (period, category), removing it, listing them, and where spending
+//! stands against each in the period holding a day. Which thresholds a change crosses is
+//! decided where the change is written (recording and edits), not here.
+
+use chrono::{NaiveDate, Utc};
+
+use super::{Ledger, LedgerError, Session, claim};
+use crate::domain::{
+    Category, DateRange, EventKey, Limit, LimitPeriod, LimitStatus, Money, NewLimit,
+};
+
+impl Ledger {
+    /// Sets the limit for (period, category), replacing an earlier one.
+    #[tracing::instrument(skip_all, fields(account = %s.account.id, period = %limit.period))]
+    pub async fn set_limit(
+        &self,
+        s: &Session,
+        limit: &NewLimit,
+        event: Option<&EventKey>,
+    ) -> Result<Limit, LedgerError> {
+        let now = Utc::now();
+        let mut tx = self.store.begin_write().await?;
+        claim(&mut tx, event, s, now).await?;
+        let limit = tx.upsert_limit(s.account.id, limit, now).await?;
+        tx.commit().await?;
+        Ok(limit)
+    }
+
+    /// Removes the limit for (period, category); `false` when there was none.
+    #[tracing::instrument(skip_all, fields(account = %s.account.id, period = %period))]
+    pub async fn remove_limit(
+        &self,
+        s: &Session,
+        period: LimitPeriod,
+        category: Option<&Category>,
+        event: Option<&EventKey>,
+    ) -> Result<bool, LedgerError> {
+        let mut tx = self.store.begin_write().await?;
+        claim(&mut tx, event, s, Utc::now()).await?;
+        let removed = tx.delete_limit(s.account.id, period, category).await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    /// The account's limits, oldest first.
+    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
+    pub async fn limits(&self, s: &Session) -> Result<Vec<Limit>, LedgerError> {
+        Ok(self.store.limits(s.account.id).await?)
+    }
+
+    /// Where spending stands against every limit, in the period holding `today`.
+    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
+    pub async fn limit_statuses(
+        &self,
+        s: &Session,
+        today: NaiveDate,
+    ) -> Result<Vec<LimitStatus>, LedgerError> {
+        let mut statuses = Vec::new();
+        for limit in self.store.limits(s.account.id).await? {
+            let range = limit.period.range_containing(today);
+            let spent = self
+                .store
+                .spent(
+                    s.account.id,
+                    limit.money.currency(),
+                    limit.category.as_ref(),
+                    range,
+                )
+                .await?;
+            statuses.push(status(limit, range, spent));
+        }
+        Ok(statuses)
+    }
+}
+
+pub(super) fn status(limit: Limit, range: DateRange, spent_minor: i64) -> LimitStatus {
+    let spent = Money::from_minor(spent_minor, limit.money.currency()).amount();
+    LimitStatus {
+        limit,
+        range,
+        spent,
+    }
+}
