@@ -473,18 +473,14 @@ fn parse_public_key(value: &str) -> Result<String, SettingsError> {
 }
 
 fn parse_email(value: &str) -> Result<String, SettingsError> {
-    let v = value.trim();
-    match v.split_once('@') {
-        Some((local, domain))
-            if !local.is_empty() && !domain.is_empty() && !v.contains(char::is_whitespace) =>
-        {
-            Ok(v.to_owned())
-        }
-        _ => Err(invalid(
-            "SPENDBOT_EMAIL_FROM",
-            format!("{} is not an email address", shown(v)),
-        )),
-    }
+    crate::domain::EmailAddress::parse(value)
+        .map(crate::domain::EmailAddress::into_string)
+        .map_err(|_| {
+            invalid(
+                "SPENDBOT_EMAIL_FROM",
+                format!("{} is not an email address", shown(value.trim())),
+            )
+        })
 }
 
 /// Replaces the password of a URL's user info, and any `password=` query parameter, with

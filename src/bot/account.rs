@@ -116,18 +116,18 @@ impl Bot {
                     &[("email", address.trim())],
                 )))
             }
-            Intent::Email(None) => Ok(Reply::text(
-                match self.ledger.email_status(&turn.session).await? {
-                    Some((email, true, true)) => self.t(lang, "email_on", &[("email", &email)]),
-                    Some((email, true, false)) => {
-                        self.t(lang, "email_paused", &[("email", &email)])
-                    }
-                    Some((email, false, _)) => {
-                        self.t(lang, "email_unverified", &[("email", &email)])
-                    }
+            Intent::Email(None) => {
+                let key = match self.ledger.email_settings(&turn.session).await? {
+                    Some(e) if e.verified && e.alerts_on => Some(("email_on", e.email)),
+                    Some(e) if e.verified => Some(("email_paused", e.email)),
+                    Some(e) => Some(("email_unverified", e.email)),
+                    None => None,
+                };
+                Ok(Reply::text(match key {
+                    Some((key, email)) => self.t(lang, key, &[("email", &email)]),
                     None => self.t(lang, "email_none", &[]),
-                },
-            )),
+                }))
+            }
             Intent::EmailOff => {
                 let was_on = self.ledger.email_off(&turn.session).await?;
                 Ok(Reply::text(self.t(

@@ -21,8 +21,7 @@ use crate::store::EntryFilter;
 pub const EMAIL_CODE_TTL: Duration = Duration::minutes(15);
 /// At most this many email codes per account in any hour.
 pub const EMAIL_CODES_PER_HOUR: i64 = 5;
-/// The longest email address accepted (RFC 5321's path limit).
-pub const EMAIL_MAX_CHARS: usize = 254;
+pub use crate::domain::EMAIL_MAX_CHARS;
 /// The longest delivery error kept with an alert.
 pub const ERROR_MAX_CHARS: usize = 500;
 
@@ -278,37 +277,13 @@ impl Ledger {
             alerts_on: a.alerts_on,
         }))
     }
-
-    /// [`Ledger::email_settings`] as (address, verified, alerts on), for the bot's `/email`
-    /// answer until it reads [`EmailSettings`]; new callers use `email_settings`.
-    pub async fn email_status(
-        &self,
-        s: &Session,
-    ) -> Result<Option<(String, bool, bool)>, LedgerError> {
-        let settings = self.email_settings(s).await?;
-        Ok(settings.map(|e| (e.email, e.verified, e.alerts_on)))
-    }
 }
 
-/// A trimmed address with one @, something before it, a dot inside the domain, no spaces or
-/// control characters, and at most [`EMAIL_MAX_CHARS`] characters.
+/// An address as the service accepts it ([`EmailAddress`]), trimmed.
 pub(super) fn clean_email(email: &str) -> Result<String, LedgerError> {
-    let email = email.trim();
-    let fine = email.chars().count() <= EMAIL_MAX_CHARS
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.matches('@').count() == 1
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains("..")
-        });
-    if fine {
-        Ok(email.to_owned())
-    } else {
-        Err(LedgerError::InvalidEmail)
-    }
+    crate::domain::EmailAddress::parse(email)
+        .map(crate::domain::EmailAddress::into_string)
+        .map_err(|_| LedgerError::InvalidEmail)
 }
 
 /// Six digits as typed, spaces and dashes ignored.

@@ -1,0 +1,82 @@
+//! An email address as the service accepts it, checked in one place: for the alerts and
+//! sign-in address a person gives, and for the sender address of the configuration.
+
+use std::fmt;
+
+/// The longest address accepted (RFC 5321's limit on a path).
+pub const EMAIL_MAX_CHARS: usize = 254;
+
+/// A trimmed address with one `@`, something before it, a dot inside the domain, no spaces
+/// or control characters, and at most [`EMAIL_MAX_CHARS`] characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+/// Text that is no email address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an email address")]
+pub struct InvalidEmail;
+
+impl EmailAddress {
+    pub fn parse(text: &str) -> Result<Self, InvalidEmail> {
+        let email = text.trim();
+        let fine = email.chars().count() <= EMAIL_MAX_CHARS
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+            && email.matches('@').count() == 1
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
+            });
+        if fine {
+            Ok(EmailAddress(email.to_owned()))
+        } else {
+            Err(InvalidEmail)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_checked_one_way() {
+        assert_eq!(
+            EmailAddress::parse("  you@example.com ").map(EmailAddress::into_string),
+            Ok("you@example.com".to_owned())
+        );
+        assert!(EmailAddress::parse("a.b+tag@sub.example.co.uk").is_ok());
+        for bad in [
+            "",
+            "you",
+            "you@",
+            "@example.com",
+            "you@example",
+            "you@.example.com",
+            "you@example.com.",
+            "you@exa..mple.com",
+            "y ou@example.com",
+            "a@b@example.com",
+        ] {
+            assert_eq!(EmailAddress::parse(bad), Err(InvalidEmail), "{bad}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert_eq!(EmailAddress::parse(&long), Err(InvalidEmail));
+    }
+}
