@@ -154,11 +154,10 @@ pub enum LedgerError {
     /// Too many email codes were asked for in the last hour; nothing changed.
     #[error("too many codes in the last hour")]
     TooMany,
-    /// Not an email address: it needs one @, a dot in the domain, no spaces, and at most 254
-    /// characters.
+    /// Not an email address ([`crate::domain::EmailAddress`]).
     #[error(
-        "not an email address: it needs one @, a dot in the domain, no spaces and at most 254 \
-         characters"
+        "not an email address: it needs one @ with something before and after it, no spaces \
+         and at most 254 characters"
     )]
     InvalidEmail,
     /// The database is down.
