@@ -5,8 +5,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Crossing, Ledger, LedgerError, Session, claim, counts_towards, newly_crossed};
-use crate::domain::{AccountId, DateRange, Entry, EntryId, EventKey, Limit, NewEntry};
+use super::{Crossing, Ledger, LedgerError, Session, claim, counts_towards};
+use crate::domain::{
+    AccountId, DateRange, Entry, EntryId, EventKey, Limit, NewEntry, crossed_thresholds,
+};
 use crate::store::Tx;
 
 /// The sums of the limits a change counts towards, read before the change, to compare with
@@ -72,7 +74,7 @@ impl Watch {
                     range,
                 )
                 .await?;
-            for threshold in newly_crossed(limit.money.minor_units(), before, after) {
+            for threshold in crossed_thresholds(limit.money.minor_units(), before, after) {
                 let written = tx
                     .insert_limit_alert(account, limit.id, range.from, threshold.as_i16(), now)
                     .await?;

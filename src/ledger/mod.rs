@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use crate::domain::{
     Account, AccountId, Category, CategoryTotal, ChatIdentity, Currency, DEFAULT_CATEGORIES,
     DateRange, Entry, EntryId, EntryKind, EventKey, IdentityId, Limit, LimitPeriod, LimitStatus,
-    Money, NewEntry, NewLimit, Summary,
+    Money, NewEntry, NewLimit, Summary, crossed_thresholds,
 };
 use crate::store::{
     AccountSetting, AlertCheck, EntryFilter, NewRecording, RecordingOutcome, SpentQuery, Store,
@@ -29,6 +29,7 @@ mod wallet;
 mod web;
 mod web_links;
 
+pub use crate::domain::Threshold;
 pub use alerts::{
     Alert, AlertKind, EMAIL_CODE_TTL, EMAIL_CODES_PER_HOUR, EMAIL_MAX_CHARS, ERROR_MAX_CHARS,
     LinkPurpose,
@@ -80,37 +81,6 @@ pub struct Source {
     pub event: Option<EventKey>,
     /// The platform's reference of the message, so that an edit of it can change the entry.
     pub message: Option<String>,
-}
-
-/// A share of a limit worth telling the user about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Threshold {
-    /// 80 % of the limit.
-    Warning,
-    /// 100 % of the limit.
-    Over,
-}
-
-impl Threshold {
-    pub const ALL: [Threshold; 2] = [Threshold::Warning, Threshold::Over];
-
-    /// The threshold as a percentage of the limit.
-    pub fn percent(self) -> i64 {
-        i64::from(self.as_i16())
-    }
-
-    /// The percentage as stored in the outbox.
-    fn as_i16(self) -> i16 {
-        match self {
-            Threshold::Warning => 80,
-            Threshold::Over => 100,
-        }
-    }
-
-    /// The threshold of a stored percentage.
-    fn from_percent(percent: i16) -> Option<Threshold> {
-        Threshold::ALL.into_iter().find(|t| t.as_i16() == percent)
-    }
 }
 
 /// A threshold that a change newly crossed, in the period holding the changed entry.
@@ -325,8 +295,8 @@ impl Ledger {
         // current one, each a sum to read after the insert.
         let mut sums: Vec<SpentQuery> = Vec::new();
         let mut plans: Vec<LimitPlan> = Vec::new();
-        // Each threshold of each such range: the store writes an outbox row, in the same
-        // transaction, for every one the recording passes.
+        // Each such range: the store writes an outbox row, in the same transaction, for every
+        // threshold the recording crosses there.
         let mut alerts: Vec<AlertCheck> = Vec::new();
         for limit in limits {
             let counted: Vec<&NewEntry> = entries
@@ -352,16 +322,13 @@ impl Ledger {
             };
             for (range, added) in ranges {
                 let at = sum_index(&mut sums, &plan.limit, range);
-                for threshold in Threshold::ALL {
-                    alerts.push(AlertCheck {
-                        limit: plan.limit.id,
-                        period_from: range.from,
-                        sum: at,
-                        added,
-                        limit_minor: plan.limit.money.minor_units(),
-                        percent: threshold.as_i16(),
-                    });
-                }
+                alerts.push(AlertCheck {
+                    limit: plan.limit.id,
+                    period_from: range.from,
+                    sum: at,
+                    added,
+                    limit_minor: plan.limit.money.minor_units(),
+                });
                 plan.ranges.push((range, added, at));
             }
             plans.push(plan);
@@ -402,8 +369,8 @@ impl Ledger {
         for plan in plans {
             for &(range, added, at) in &plan.ranges {
                 let after = value(at)?;
-                for threshold in newly_crossed(plan.limit.money.minor_units(), after - added, after)
-                {
+                let limit_minor = plan.limit.money.minor_units();
+                for threshold in crossed_thresholds(limit_minor, after - added, after) {
                     crossings.push(Crossing {
                         limit: plan.limit.clone(),
                         range,
@@ -896,19 +863,6 @@ fn counts_towards(limit: &Limit, e: &NewEntry) -> bool {
         && limit.category.as_ref().is_none_or(|c| *c == e.category)
 }
 
-/// The thresholds passed going from `before` to `after` (all in minor units): those with
-/// `before < t <= after`.
-fn newly_crossed(limit_minor: i64, before: i64, after: i64) -> Vec<Threshold> {
-    let scaled = |v: i64| i128::from(v) * 100;
-    Threshold::ALL
-        .into_iter()
-        .filter(|t| {
-            let mark = i128::from(limit_minor) * i128::from(t.percent());
-            scaled(before) < mark && mark <= scaled(after)
-        })
-        .collect()
-}
-
 fn status(limit: Limit, range: DateRange, spent_minor: i64) -> LimitStatus {
     let spent = Money::from_minor(spent_minor, limit.money.currency()).amount();
     LimitStatus {
@@ -965,23 +919,6 @@ fn new_link_code() -> Result<String, LedgerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thresholds_are_crossed_once_each() {
-        // Limit 100.00: 70 → 85 crosses 80 %; 85 → 100 crosses 100 %; 100 → 120 crosses none.
-        assert_eq!(
-            newly_crossed(10_000, 7_000, 8_500),
-            vec![Threshold::Warning]
-        );
-        assert_eq!(newly_crossed(10_000, 8_500, 10_000), vec![Threshold::Over]);
-        assert_eq!(newly_crossed(10_000, 10_000, 12_000), vec![]);
-        assert_eq!(
-            newly_crossed(10_000, 0, 20_000),
-            vec![Threshold::Warning, Threshold::Over]
-        );
-        assert_eq!(newly_crossed(10_000, 0, 7_999), vec![]);
-        assert_eq!(newly_crossed(10_000, 0, 8_000), vec![Threshold::Warning]);
-    }
 
     #[test]
     fn link_codes_avoid_confusable_characters() {

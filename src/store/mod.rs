@@ -3,8 +3,10 @@
 //! and calls that engine's own SQL (in `sqlite.rs`, `postgres.rs`, `mysql.rs`), always with
 //! bound parameters. Rows are turned into domain types here.
 //!
-//! This module never decides anything (limits, thresholds, who may see what: that is the
-//! ledger's), never builds SQL from user text, and never logs note text or credentials.
+//! This module holds no business rule of its own: which thresholds a recording crossed is
+//! [`crossed_thresholds`] of the domain, applied here only because the sums are read inside the
+//! recording's transaction; which limits and periods to check, and who may see what, are the
+//! ledger's. It never builds SQL from user text, and never logs note text or credentials.
 
 mod mysql;
 mod postgres;
@@ -27,7 +29,8 @@ use sqlx::{MySql, Postgres, Sqlite, Transaction};
 
 use crate::domain::{
     Account, AccountId, Category, ChatIdentity, Currency, DateRange, Entry, EntryId, EntryKind,
-    IdentityId, Limit, LimitId, LimitPeriod, Money, NewEntry, NewLimit, Note,
+    IdentityId, Limit, LimitId, LimitPeriod, Money, NewEntry, NewLimit, Note, Threshold,
+    crossed_thresholds,
 };
 
 use rows::{AccountRow, AlertRow, EntryRow, LimitRow};
@@ -277,10 +280,10 @@ pub struct NewRecording<'a> {
     pub alerts: &'a [AlertCheck],
 }
 
-/// One threshold of one limit, in one period, to check once a recording's sums are read. The
-/// recording passed it when `before * 100 < limit_minor * percent <= after * 100`, where
-/// `after` is `sums[sum]` and `before` is `after - added`; then an outbox row (limit,
-/// `period_from`, `percent`) is inserted unless one exists.
+/// One limit in one period whose thresholds a recording may cross. Once the recording's sums
+/// are read, the recording went from `after - added` to `after`, where `after` is `sums[sum]`;
+/// for each threshold that [`crossed_thresholds`] says this crossed, an outbox row (limit,
+/// `period_from`, threshold) is inserted unless one exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertCheck {
     pub limit: LimitId,
@@ -290,19 +293,20 @@ pub struct AlertCheck {
     /// What the recording's entries add to that sum (minor units).
     pub added: i64,
     pub limit_minor: i64,
-    pub percent: i16,
 }
 
 impl AlertCheck {
-    /// The mark in hundredths of minor units (`limit_minor * percent`).
-    fn mark(&self) -> i128 {
-        i128::from(self.limit_minor) * i128::from(self.percent)
-    }
-
-    /// Whether going from `after - added` to `after` passes the mark.
-    fn passed(&self, after: i64) -> bool {
-        let scaled = |v: i64| i128::from(v) * 100;
-        scaled(after - self.added) < self.mark() && self.mark() <= scaled(after)
+    /// The thresholds crossed, given the recording's sums.
+    fn crossed(&self, sums: &[i64]) -> Result<impl Iterator<Item = Threshold>, StoreError> {
+        let after = sums
+            .get(self.sum)
+            .copied()
+            .ok_or_else(|| StoreError::other("an alert check names no sum"))?;
+        Ok(crossed_thresholds(
+            self.limit_minor,
+            after.saturating_sub(self.added),
+            after,
+        ))
     }
 }
 
@@ -594,18 +598,7 @@ impl Store {
                     to: s.range.to,
                 })
                 .collect(),
-            alerts: r
-                .alerts
-                .iter()
-                .map(|c| sqlite_writer::AlertValues {
-                    limit_id: c.limit.0,
-                    period_from: c.period_from,
-                    threshold: c.percent,
-                    mark: c.limit_minor.saturating_mul(i64::from(c.percent)),
-                    added: c.added,
-                    sum: c.sum,
-                })
-                .collect(),
+            alerts: r.alerts.to_vec(),
         };
         let Some((ids, sums)) = p.recorder.record(recording).await? else {
             return Ok(RecordingOutcome::Duplicate);
@@ -1327,19 +1320,10 @@ async fn record_in_tx(store: &Store, r: &NewRecording<'_>) -> Result<RecordingOu
         );
     }
     for check in r.alerts {
-        let after = sums
-            .get(check.sum)
-            .copied()
-            .ok_or_else(|| StoreError::other("an alert check names no sum"))?;
-        if check.passed(after) {
-            tx.insert_limit_alert(
-                r.account,
-                check.limit,
-                check.period_from,
-                check.percent,
-                r.now,
-            )
-            .await?;
+        for threshold in check.crossed(&sums)? {
+            let (limit, from) = (check.limit, check.period_from);
+            tx.insert_limit_alert(r.account, limit, from, threshold.as_i16(), r.now)
+                .await?;
         }
     }
     tx.commit().await?;

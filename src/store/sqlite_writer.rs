@@ -14,7 +14,7 @@ use sqlx::sqlite::{SqliteArguments, SqlitePool};
 use sqlx::{Arguments, Connection, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::StoreError;
+use super::{AlertCheck, StoreError};
 
 /// At most this many recordings share one transaction.
 const MAX_BATCH: usize = 64;
@@ -41,19 +41,6 @@ pub(super) struct SumValues {
     pub to: NaiveDate,
 }
 
-/// One threshold to check against a sum once the entries are in; see `AlertCheck`.
-#[derive(Debug)]
-pub(super) struct AlertValues {
-    pub limit_id: i64,
-    pub period_from: NaiveDate,
-    pub threshold: i16,
-    /// `limit_minor * threshold`: passed when `(sum - added) * 100 < mark <= sum * 100`.
-    pub mark: i64,
-    pub added: i64,
-    /// The index of the sum (its range, currency and category) in `Recording::sums`.
-    pub sum: usize,
-}
-
 /// What one recording writes and reads.
 #[derive(Debug)]
 pub(super) struct Recording {
@@ -64,7 +51,7 @@ pub(super) struct Recording {
     pub source_message: Option<String>,
     pub entries: Vec<EntryValues>,
     pub sums: Vec<SumValues>,
-    pub alerts: Vec<AlertValues>,
+    pub alerts: Vec<AlertCheck>,
 }
 
 /// The ids of the new entries and the sums, in order; `None` when the event was applied before.
@@ -188,9 +175,9 @@ fn share(e: &StoreError) -> StoreError {
 /// a numbered parameter that a statement skips as a positional one, so numbers reused across
 /// statements would shift the values. After a claim that found the event already applied,
 /// `changes()` is 0 and no entry is inserted; each entry insert passes its own `changes()` on to
-/// the next, so either all of them go in or none. The outbox rows of the thresholds passed go in
-/// with one statement after the entries, guarded the same way: its sums are read inside it, and
-/// the unique (limit, period, threshold) key lets each in once ever.
+/// the next, so either all of them go in or none. A recording that may cross a limit's
+/// threshold keeps its savepoint open for a second query: the outbox rows of the thresholds its
+/// sums crossed, and the release.
 async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, StoreError> {
     let mut sql = String::with_capacity(256 + 300 * (r.entries.len() + r.sums.len()));
     let mut a = Args::default();
@@ -228,9 +215,6 @@ async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, Store
             a.push(r.source_message.as_deref())?,
         );
     }
-    if !r.alerts.is_empty() {
-        push_alerts(&mut sql, &mut a, r, guard)?;
-    }
     for s in &r.sums {
         let _ = writeln!(
             sql,
@@ -245,16 +229,28 @@ async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, Store
             a.push(s.category.as_deref())?,
         );
     }
-    sql.push_str("RELEASE record_one;");
+    if r.alerts.is_empty() {
+        sql.push_str("RELEASE record_one;");
+    }
     let values: Vec<i64> = sqlx::query_scalar_with::<Sqlite, i64, _>(&sql, a.0)
         .fetch_all(&mut *c)
         .await?;
+    let outcome = split(r, &values)?;
+    if !r.alerts.is_empty() {
+        let sums = outcome.as_ref().map(|(_, sums)| sums.as_slice());
+        write_alerts(c, r, sums).await?;
+    }
+    Ok(outcome)
+}
+
+/// The entry ids and the sums among the values the recording's query returned; `None` when the
+/// event was applied before (the claim returned nothing, and no entry went in).
+fn split(r: &Recording, values: &[i64]) -> Result<Outcome, StoreError> {
     let (n, m) = (r.entries.len(), r.sums.len());
     let values = match (r.event.is_some(), values.len()) {
         (true, len) if len == 1 + n + m => &values[1..],
         (true, len) if len == m => return Ok(None),
-        (false, len) if len == n + m => &values[..],
-        // Answered with an error, the savepoint is gone and undoing it fails the whole batch.
+        (false, len) if len == n + m => values,
         (_, len) => {
             return Err(StoreError::other(format!(
                 "recording returned {len} values where {n} entries and {m} sums were expected"
@@ -265,59 +261,39 @@ async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, Store
     Ok(Some((ids.to_vec(), sums.to_vec())))
 }
 
-/// One `INSERT … SELECT` for every threshold of the recording: each candidate row carries its
-/// mark and the range, currency and category of its sum, which is read in the statement, after
-/// the entries went in. Written only for a passed mark, and only once per (limit, period,
-/// threshold).
-fn push_alerts<'a>(
-    sql: &mut String,
-    a: &mut Args<'a>,
-    r: &'a Recording,
-    guard: &str,
+/// Ends the savepoint of a recording with alert checks, first writing an outbox row for every
+/// threshold its sums crossed, once per (limit, period, threshold) ever. `sums` is `None` when
+/// the event was applied before: then nothing was recorded and nothing is written.
+async fn write_alerts(
+    c: &mut SqliteConnection,
+    r: &Recording,
+    sums: Option<&[i64]>,
 ) -> Result<(), StoreError> {
-    let _ = write!(
-        sql,
-        "INSERT INTO outbox (account_id, kind, limit_id, period_from, threshold, status, \
-         attempts, next_attempt_at, created_at) \
-         SELECT {}, 'limit', x.limit_id, x.period_from, x.threshold, 'pending', 0, {}, {} \
-         FROM (SELECT c.*, (SELECT COALESCE(SUM(e.amount_minor), 0) FROM entries e \
-           WHERE e.account_id = {} AND e.occurred_on >= c.d_from AND e.occurred_on <= c.d_to \
-           AND e.kind = 'expense' AND e.currency = c.currency \
-           AND (c.category IS NULL OR e.category = c.category)) AS s FROM (",
-        a.push(r.account_id)?,
-        a.push(r.now)?,
-        a.push(r.now)?,
-        a.push(r.account_id)?,
-    );
-    for (i, check) in r.alerts.iter().enumerate() {
-        let sum = r.sums.get(check.sum).ok_or_else(|| {
-            StoreError::other("an alert check names a sum the recording does not read")
-        })?;
-        if i > 0 {
-            sql.push_str(" UNION ALL ");
+    let mut sql = String::new();
+    let mut a = Args::default();
+    if let Some(sums) = sums {
+        for check in &r.alerts {
+            for threshold in check.crossed(sums)? {
+                let _ = writeln!(
+                    sql,
+                    "INSERT INTO outbox (account_id, kind, limit_id, period_from, threshold, \
+                     status, attempts, next_attempt_at, created_at) \
+                     VALUES ({}, 'limit', {}, {}, {}, 'pending', 0, {}, {}) \
+                     ON CONFLICT (limit_id, period_from, threshold) DO NOTHING;",
+                    a.push(r.account_id)?,
+                    a.push(check.limit.0)?,
+                    a.push(check.period_from)?,
+                    a.push(threshold.as_i16())?,
+                    a.push(r.now)?,
+                    a.push(r.now)?,
+                );
+            }
         }
-        let _ = write!(
-            sql,
-            "SELECT {} AS limit_id, {} AS period_from, {} AS threshold, {} AS mark, \
-             {} AS added, {} AS d_from, {} AS d_to, {} AS currency, {} AS category",
-            a.push(check.limit_id)?,
-            a.push(check.period_from)?,
-            a.push(check.threshold)?,
-            a.push(check.mark)?,
-            a.push(check.added)?,
-            a.push(sum.from)?,
-            a.push(sum.to)?,
-            a.push(sum.currency.as_str())?,
-            a.push(sum.category.as_deref())?,
-        );
     }
-    let when = guard.trim_start().strip_prefix("WHERE ").unwrap_or("");
-    let _ = writeln!(
-        sql,
-        ") AS c) AS x WHERE {when}{} x.s * 100 >= x.mark AND (x.s - x.added) * 100 < x.mark \
-         ON CONFLICT DO NOTHING;",
-        if when.is_empty() { "" } else { " AND" },
-    );
+    sql.push_str("RELEASE record_one;");
+    sqlx::query_with::<Sqlite, _>(&sql, a.0)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 
