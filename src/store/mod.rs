@@ -365,57 +365,11 @@ fn migrator(migrations: &'static [(i64, &'static str, &'static str)]) -> Migrato
     }
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "core",
-        include_str!("../../migrations/sqlite/0001_core.sql"),
-    ),
-    (
-        2,
-        "alerts",
-        include_str!("../../migrations/sqlite/0002_alerts.sql"),
-    ),
-    (
-        3,
-        "web",
-        include_str!("../../migrations/sqlite/0003_web.sql"),
-    ),
-];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "core",
-        include_str!("../../migrations/postgres/0001_core.sql"),
-    ),
-    (
-        2,
-        "alerts",
-        include_str!("../../migrations/postgres/0002_alerts.sql"),
-    ),
-    (
-        3,
-        "web",
-        include_str!("../../migrations/postgres/0003_web.sql"),
-    ),
-];
-const MYSQL_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "core",
-        include_str!("../../migrations/mysql/0001_core.sql"),
-    ),
-    (
-        2,
-        "alerts",
-        include_str!("../../migrations/mysql/0002_alerts.sql"),
-    ),
-    (
-        3,
-        "web",
-        include_str!("../../migrations/mysql/0003_web.sql"),
-    ),
-];
+/// Every engine's migrations, listed by `build.rs` from `migrations/<engine>/` (which fails
+/// the build when the engines' versions differ).
+mod migrations {
+    include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+}
 
 /// The days the store filters by when a query names no range: the range every engine's DATE
 /// type holds (and that SQLite's text dates compare correctly within).
@@ -514,7 +468,7 @@ impl Store {
                 // a second attempt finds everything applied.
                 let mut attempt = 0;
                 loop {
-                    match migrator(SQLITE_MIGRATIONS).run(&p.write).await {
+                    match migrator(migrations::SQLITE).run(&p.write).await {
                         Ok(()) => return Ok(()),
                         Err(e) if attempt < 3 => {
                             attempt += 1;
@@ -525,8 +479,8 @@ impl Store {
                     }
                 }
             }
-            Store::Postgres(p) => migrator(POSTGRES_MIGRATIONS).run(p).await?,
-            Store::MySql(p) => migrator(MYSQL_MIGRATIONS).run(p).await?,
+            Store::Postgres(p) => migrator(migrations::POSTGRES).run(p).await?,
+            Store::MySql(p) => migrator(migrations::MYSQL).run(p).await?,
         }
         Ok(())
     }
