@@ -9,49 +9,48 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteArguments, SqlitePool};
 use sqlx::{Arguments, Connection, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{AlertCheck, StoreError};
+use super::StoreError;
+use super::outbox::INSERT_LIMIT_ALERT;
+use super::recording::{AlertCheck, CLAIM_EVENT, NewRecording, SpentQuery};
+use super::sums::SPENT;
+use crate::domain::{Category, NewEntry, Note};
 
 /// At most this many recordings share one transaction.
 const MAX_BATCH: usize = 64;
 /// Recordings waiting for the writer beyond this make their senders wait.
 const QUEUE: usize = 1024;
 
-/// One entry to insert, owned so that it can travel to the writer task.
-#[derive(Debug)]
-pub(super) struct EntryValues {
-    pub kind: &'static str,
-    pub amount_minor: i64,
-    pub currency: String,
-    pub category: String,
-    pub note: Option<String>,
-    pub occurred_on: NaiveDate,
-}
-
-/// One sum of expenses to read once the entries are in.
-#[derive(Debug)]
-pub(super) struct SumValues {
-    pub currency: String,
-    pub category: Option<String>,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-}
-
-/// What one recording writes and reads.
+/// What one recording writes and reads, owned so that it can travel to the writer task.
 #[derive(Debug)]
 pub(super) struct Recording {
-    pub account_id: i64,
-    pub event: Option<String>,
-    pub now: DateTime<Utc>,
-    pub recorded_by: Option<i64>,
-    pub source_message: Option<String>,
-    pub entries: Vec<EntryValues>,
-    pub sums: Vec<SumValues>,
-    pub alerts: Vec<AlertCheck>,
+    account_id: i64,
+    event: Option<String>,
+    now: DateTime<Utc>,
+    recorded_by: Option<i64>,
+    source_message: Option<String>,
+    entries: Vec<NewEntry>,
+    sums: Vec<SpentQuery>,
+    alerts: Vec<AlertCheck>,
+}
+
+impl Recording {
+    pub(super) fn new(r: &NewRecording<'_>) -> Self {
+        Recording {
+            account_id: r.account.0,
+            event: r.event.map(str::to_owned),
+            now: r.now,
+            recorded_by: r.by.map(|i| i.0),
+            source_message: r.source_message.map(str::to_owned),
+            entries: r.entries.to_vec(),
+            sums: r.sums.to_vec(),
+            alerts: r.alerts.to_vec(),
+        }
+    }
 }
 
 /// The ids of the new entries and the sums, in order; `None` when the event was applied before.
@@ -183,14 +182,10 @@ async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, Store
     let mut a = Args::default();
     sql.push_str("SAVEPOINT record_one;\n");
     if let Some(key) = &r.event {
-        let _ = writeln!(
-            sql,
-            "INSERT INTO inbound_events (event_key, account_id, created_at) \
-             VALUES ({}, {}, {}) ON CONFLICT (event_key) DO NOTHING RETURNING 1;",
-            a.push(key.as_str())?,
-            a.push(r.account_id)?,
-            a.push(r.now)?,
-        );
+        let _ = writeln!(sql, "{} RETURNING 1;", CLAIM_EVENT.sqlite);
+        a.bind(key.as_str())?;
+        a.bind(r.account_id)?;
+        a.bind(r.now)?;
     }
     let guard = if r.event.is_some() {
         " WHERE changes() = 1"
@@ -202,32 +197,28 @@ async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, Store
             sql,
             "INSERT INTO entries (account_id, kind, amount_minor, currency, category, note, \
              occurred_on, recorded_at, recorded_by, source_message) \
-             SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}{guard} RETURNING id;",
-            a.push(r.account_id)?,
-            a.push(e.kind)?,
-            a.push(e.amount_minor)?,
-            a.push(e.currency.as_str())?,
-            a.push(e.category.as_str())?,
-            a.push(e.note.as_deref())?,
-            a.push(e.occurred_on)?,
-            a.push(r.now)?,
-            a.push(r.recorded_by)?,
-            a.push(r.source_message.as_deref())?,
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{guard} RETURNING id;"
         );
+        a.bind(r.account_id)?;
+        a.bind(e.kind.as_str())?;
+        a.bind(e.money.minor_units())?;
+        a.bind(e.money.currency().code().to_owned())?;
+        a.bind(e.category.as_str())?;
+        a.bind(e.note.as_ref().map(Note::as_str))?;
+        a.bind(e.occurred_on)?;
+        a.bind(r.now)?;
+        a.bind(r.recorded_by)?;
+        a.bind(r.source_message.as_deref())?;
     }
     for s in &r.sums {
-        let _ = writeln!(
-            sql,
-            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries \
-             WHERE account_id = {} AND occurred_on >= {} AND occurred_on <= {} \
-             AND kind = 'expense' AND currency = {} AND ({} IS NULL OR category = {});",
-            a.push(r.account_id)?,
-            a.push(s.from)?,
-            a.push(s.to)?,
-            a.push(s.currency.as_str())?,
-            a.push(s.category.as_deref())?,
-            a.push(s.category.as_deref())?,
-        );
+        let _ = writeln!(sql, "{};", SPENT.sqlite);
+        let category = s.category.as_ref().map(Category::as_str);
+        a.bind(r.account_id)?;
+        a.bind(s.range.from)?;
+        a.bind(s.range.to)?;
+        a.bind(s.currency.code())?;
+        a.bind(category)?;
+        a.bind(category)?;
     }
     if r.alerts.is_empty() {
         sql.push_str("RELEASE record_one;");
@@ -274,19 +265,13 @@ async fn write_alerts(
     if let Some(sums) = sums {
         for check in &r.alerts {
             for threshold in check.crossed(sums)? {
-                let _ = writeln!(
-                    sql,
-                    "INSERT INTO outbox (account_id, kind, limit_id, period_from, threshold, \
-                     status, attempts, next_attempt_at, created_at) \
-                     VALUES ({}, 'limit', {}, {}, {}, 'pending', 0, {}, {}) \
-                     ON CONFLICT (limit_id, period_from, threshold) DO NOTHING;",
-                    a.push(r.account_id)?,
-                    a.push(check.limit.0)?,
-                    a.push(check.period_from)?,
-                    a.push(threshold.as_i16())?,
-                    a.push(r.now)?,
-                    a.push(r.now)?,
-                );
+                let _ = writeln!(sql, "{};", INSERT_LIMIT_ALERT.sqlite);
+                a.bind(r.account_id)?;
+                a.bind(check.limit.0)?;
+                a.bind(check.period_from)?;
+                a.bind(threshold.as_i16())?;
+                a.bind(r.now)?;
+                a.bind(r.now)?;
             }
         }
     }
@@ -303,14 +288,13 @@ struct Args<'a>(SqliteArguments<'a>);
 
 impl<'a> Args<'a> {
     /// Binds the next `?`.
-    fn push<T>(&mut self, value: T) -> Result<&'static str, StoreError>
+    fn bind<T>(&mut self, value: T) -> Result<(), StoreError>
     where
         T: sqlx::Encode<'a, Sqlite> + sqlx::Type<Sqlite> + 'a,
     {
         self.0
             .add(value)
-            .map_err(|e| StoreError::Other(e.to_string().into()))?;
-        Ok("?")
+            .map_err(|e| StoreError::Other(e.to_string().into()))
     }
 }
 
