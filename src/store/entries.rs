@@ -1,7 +1,8 @@
 //! Entries, one at a time and as lists: inserting, reading, listing with a filter, editing,
 //! recategorising, deleting, the entries of one platform message, the categories in use, and
 //! moving an account's entries into another when two are linked. Every statement is scoped
-//! by the account; which account is asking is the ledger's to know.
+//! by the account it is given; it never decides who may see or change an entry (the ledger
+//! does).
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -42,7 +43,7 @@ macro_rules! category_column {
     };
 }
 
-pub(super) const INSERT_ENTRY: Sql = sql!(returning_id:
+const INSERT_ENTRY: Sql = sql!(returning_id:
     "INSERT INTO entries (account_id, kind, amount_minor, currency, category, note, \
      occurred_on, recorded_at, recorded_by, source_message) \
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -229,14 +230,8 @@ impl Tx {
         id: EntryId,
         category: &Category,
     ) -> Result<bool, StoreError> {
-        let changed = execute!(
-            self.conn(),
-            SET_ENTRY_CATEGORY,
-            category.as_str(),
-            account.0,
-            id.0
-        )?;
-        Ok(changed > 0)
+        let category = category.as_str();
+        Ok(execute!(self.conn(), SET_ENTRY_CATEGORY, category, account.0, id.0)? > 0)
     }
 
     /// Deletes one entry of the account; `false` when there was none.

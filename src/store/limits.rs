@@ -1,7 +1,7 @@
 //! Spending limits as stored: an account's limits, setting one (replacing the limit of the same
 //! period and category), removing one, and locking one so that changes counting towards it
-//! serialise. Where spending stands against a limit, and which thresholds a change crossed,
-//! are the domain's rules, not this room's.
+//! serialise. It never decides where spending stands against a limit or which thresholds a
+//! change crossed: those are the domain's rules.
 
 use chrono::{DateTime, Utc};
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::accounts::account_of;
 use super::rows::{AlertRow, LimitRow};
-use super::sql::{Sql, as_text, execute, fetch, insert_id, scalar, sql};
+use super::sql::{Conn, Sql, as_text, execute, fetch, insert_id, scalar, sql};
 use super::{Store, StoreError, Tx};
 use crate::domain::{Account, AccountId, Limit, LimitId};
 
@@ -109,7 +109,10 @@ impl Store {
         // back, nothing claimed); claiming again is safe and usually succeeds at once.
         let mut attempt = 0;
         loop {
-            match self.claim_once(worker, now, stale_before, max).await {
+            match self
+                .claim_once(worker, now, stale_before, i64::from(max))
+                .await
+            {
                 Err(e) if attempt < 3 && e.is_deadlock() => attempt += 1,
                 other => return other,
             }
@@ -121,10 +124,9 @@ impl Store {
         worker: &str,
         now: DateTime<Utc>,
         stale_before: DateTime<Utc>,
-        max: u32,
+        max: i64,
     ) -> Result<Vec<ClaimedAlert>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let max = i64::from(max);
         let ids: Vec<i64> = scalar!(tx.conn(), fetch_all, DUE_ALERTS, now, stale_before, max)?;
         let mut claimed = Vec::with_capacity(ids.len());
         for id in ids {
@@ -136,15 +138,7 @@ impl Store {
                 // One unreadable row must not stop every other alert: fail it alone.
                 Err(e) => {
                     tracing::error!(alert = id, error = %e, "an outbox row cannot be read");
-                    let failed = Option::<DateTime<Utc>>::None;
-                    execute!(
-                        tx.conn(),
-                        ALERT_FAILED,
-                        failed,
-                        failed,
-                        "unreadable outbox row",
-                        id
-                    )?;
+                    alert_failed(tx.conn(), id, "unreadable outbox row", None).await?;
                 }
             }
         }
@@ -167,15 +161,7 @@ impl Store {
         error: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<bool, StoreError> {
-        let changed = execute!(
-            self.writer().await?.conn(),
-            ALERT_FAILED,
-            retry_at,
-            retry_at,
-            error,
-            id
-        )?;
-        Ok(changed > 0)
+        Ok(alert_failed(self.writer().await?.conn(), id, error, retry_at).await? > 0)
     }
 }
 
@@ -221,6 +207,15 @@ impl Tx {
             now
         )?)
     }
+}
+
+async fn alert_failed(
+    c: Conn<'_>,
+    id: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<u64, StoreError> {
+    Ok(execute!(c, ALERT_FAILED, retry_at, retry_at, error, id)?)
 }
 
 impl AlertRow {

@@ -1,11 +1,13 @@
 //! Group commit for recording on SQLite. Every statement costs a hop to the connection's worker
 //! thread, and SQLite lets one writer in at a time; so one task takes the recordings that are
 //! waiting, applies them in one transaction on the writing connection (one query per
-//! recording), and commits once for all of them.
+//! recording, two when it may cross a limit's threshold), and commits once for all of them.
 //!
 //! Each recording still stands alone: it runs inside a savepoint of its own, so a failing
 //! recording is rolled back without touching the others, and a redelivered event key skips only
-//! its own entries. Nobody hears back before the commit: a failed commit fails them all.
+//! its own entries. Nobody hears back before the commit: a failed commit fails them all. The
+//! statements are the store's own (`CLAIM_EVENT`, `SPENT`, `INSERT_LIMIT_ALERT`), and it never
+//! decides which thresholds were crossed: [`AlertCheck::crossed`] asks the domain.
 
 use std::fmt::Write as _;
 

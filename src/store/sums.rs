@@ -1,7 +1,7 @@
 //! What an account's entries add up to: totals per kind, category and currency over a range,
 //! the expenses in one currency (and category) over a range, and expenses per day. Amounts in
-//! different currencies are never added together. What a sum means (a limit's standing, a
-//! threshold crossed) is decided elsewhere.
+//! different currencies are never added together, and it never decides what a sum means (a
+//! limit's standing, a threshold crossed): the domain does.
 
 use chrono::NaiveDate;
 
