@@ -1,4 +1,5 @@
-//! Spending limits and where a wallet stands against them, plus period summaries.
+//! Spending limits, the thresholds of a limit worth an alert and when a change crosses one,
+//! where a wallet stands against its limits, and period summaries.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -23,6 +24,60 @@ pub struct Limit {
     pub money: Money,
     pub period: LimitPeriod,
     pub category: Option<Category>,
+}
+
+/// A share of a limit worth telling the user about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    /// 80 % of the limit.
+    Warning,
+    /// 100 % of the limit.
+    Over,
+}
+
+impl Threshold {
+    /// Every threshold, the lowest first.
+    pub const ALL: [Threshold; 2] = [Threshold::Warning, Threshold::Over];
+
+    /// The threshold as a percentage of the limit.
+    pub fn percent(self) -> i64 {
+        i64::from(self.as_i16())
+    }
+
+    /// The percentage as stored in the outbox.
+    pub fn as_i16(self) -> i16 {
+        match self {
+            Threshold::Warning => 80,
+            Threshold::Over => 100,
+        }
+    }
+
+    /// The threshold of a stored percentage.
+    pub fn from_percent(percent: i16) -> Option<Threshold> {
+        Threshold::ALL.into_iter().find(|t| t.as_i16() == percent)
+    }
+
+    /// Whether spending that went from `before` to `after` (minor units) crossed this threshold
+    /// of a limit of `limit_minor`: `before < limit · p <= after`. A change crosses each
+    /// threshold at most once, so an alert keyed by (limit, period, threshold) is due once.
+    pub fn crossed(self, limit_minor: i64, before: i64, after: i64) -> bool {
+        // In hundredths of minor units, in i128: exact, and no product can overflow.
+        let mark = i128::from(limit_minor) * i128::from(self.percent());
+        let scaled = |v: i64| i128::from(v) * 100;
+        scaled(before) < mark && mark <= scaled(after)
+    }
+}
+
+/// The thresholds of a limit of `limit_minor` that spending going from `before` to `after`
+/// (minor units) crossed, the lowest first; see [`Threshold::crossed`].
+pub fn crossed_thresholds(
+    limit_minor: i64,
+    before: i64,
+    after: i64,
+) -> impl Iterator<Item = Threshold> {
+    Threshold::ALL
+        .into_iter()
+        .filter(move |t| t.crossed(limit_minor, before, after))
 }
 
 /// Where spending stands against one limit in the period holding a given day.
@@ -144,6 +199,53 @@ mod tests {
             range: LimitPeriod::Monthly.range_containing(d("2026-11-25")),
             spent: Decimal::from_str_exact(spent).expect("dec"),
         }
+    }
+
+    fn crossed(limit: i64, before: i64, after: i64) -> Vec<Threshold> {
+        crossed_thresholds(limit, before, after).collect()
+    }
+
+    #[test]
+    fn thresholds_are_crossed_once_each() {
+        // Limit 100.00: 70 → 85 crosses 80 %; 85 → 100 crosses 100 %; 100 → 120 crosses none.
+        assert_eq!(crossed(10_000, 7_000, 8_500), vec![Threshold::Warning]);
+        assert_eq!(crossed(10_000, 8_500, 10_000), vec![Threshold::Over]);
+        assert_eq!(crossed(10_000, 10_000, 12_000), vec![]);
+        assert_eq!(
+            crossed(10_000, 0, 20_000),
+            vec![Threshold::Warning, Threshold::Over]
+        );
+        assert_eq!(crossed(10_000, 0, 7_999), vec![]);
+        assert_eq!(crossed(10_000, 0, 8_000), vec![Threshold::Warning]);
+    }
+
+    #[test]
+    fn a_mark_between_minor_units_is_crossed_by_the_unit_past_it() {
+        // Limit 0.99: 80 % is 79.2 cents, crossed going from 79 to 80 cents and not before.
+        assert_eq!(crossed(99, 0, 79), vec![]);
+        assert_eq!(crossed(99, 79, 80), vec![Threshold::Warning]);
+        assert_eq!(crossed(99, 80, 99), vec![Threshold::Over]);
+    }
+
+    #[test]
+    fn going_down_or_staying_crosses_nothing() {
+        assert_eq!(crossed(10_000, 12_000, 5_000), vec![]);
+        assert_eq!(crossed(10_000, 8_000, 8_000), vec![]);
+        assert_eq!(crossed(10_000, 10_000, 10_000), vec![]);
+    }
+
+    #[test]
+    fn extreme_amounts_do_not_overflow() {
+        assert_eq!(crossed(i64::MAX, 0, i64::MAX), Threshold::ALL.to_vec());
+        assert_eq!(crossed(i64::MAX, i64::MIN, -1), vec![]);
+    }
+
+    #[test]
+    fn stored_percentages_round_trip() {
+        for t in Threshold::ALL {
+            assert_eq!(Threshold::from_percent(t.as_i16()), Some(t));
+        }
+        assert_eq!(Threshold::from_percent(50), None);
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub use identity::{
     Account, AccountId, ChatIdentity, EntryId, EventKey, IdentityError, IdentityId, LimitId,
     Platform,
 };
-pub use limit::{CategoryTotal, Limit, LimitStatus, NewLimit, Summary};
+pub use limit::{
+    CategoryTotal, Limit, LimitStatus, NewLimit, Summary, Threshold, crossed_thresholds,
+};
 pub use money::{Currency, MAX_AMOUNT, Money, MoneyError, format_amount};
 pub use period::{DateRange, LimitPeriod};

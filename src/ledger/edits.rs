@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Crossing, Ledger, LedgerError, Session, claim, counts_towards, newly_crossed};
+use super::{Crossing, Ledger, LedgerError, Session, claim, counts_towards};
+use crate::domain::crossed_thresholds;
 use crate::domain::{AccountId, Category, DateRange, Entry, EntryId, EventKey, Limit, NewEntry};
 use crate::store::Tx;
 
@@ -89,7 +90,7 @@ impl Watch {
                     range,
                 )
                 .await?;
-            for threshold in newly_crossed(limit.money.minor_units(), before, after) {
+            for threshold in crossed_thresholds(limit.money.minor_units(), before, after) {
                 let written = tx
                     .insert_limit_alert(account, limit.id, range.from, threshold.as_i16(), now)
                     .await?;

@@ -42,6 +42,7 @@ mod wallet;
 mod web;
 mod web_links;
 
+pub use crate::domain::Threshold;
 pub use alerts::{
     AccountOverview, Alert, AlertKind, AlertRecipients, EMAIL_CODE_TTL, EMAIL_CODES_PER_HOUR,
     EMAIL_MAX_CHARS, ERROR_MAX_CHARS, EmailSettings, LinkPurpose,
@@ -99,37 +100,6 @@ pub struct Source {
     pub event: Option<EventKey>,
     /// The platform's reference of the message, so that an edit of it can change the entry.
     pub message: Option<String>,
-}
-
-/// A share of a limit worth telling the user about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Threshold {
-    /// 80 % of the limit.
-    Warning,
-    /// 100 % of the limit.
-    Over,
-}
-
-impl Threshold {
-    pub const ALL: [Threshold; 2] = [Threshold::Warning, Threshold::Over];
-
-    /// The threshold as a percentage of the limit.
-    pub fn percent(self) -> i64 {
-        i64::from(self.as_i16())
-    }
-
-    /// The percentage as stored in the outbox.
-    fn as_i16(self) -> i16 {
-        match self {
-            Threshold::Warning => 80,
-            Threshold::Over => 100,
-        }
-    }
-
-    /// The threshold of a stored percentage.
-    fn from_percent(percent: i16) -> Option<Threshold> {
-        Threshold::ALL.into_iter().find(|t| t.as_i16() == percent)
-    }
 }
 
 /// A threshold that a change newly crossed, in the period holding the changed entry.
@@ -213,39 +183,4 @@ fn counts_towards(limit: &Limit, e: &NewEntry) -> bool {
     e.kind == EntryKind::Expense
         && e.money.currency() == limit.money.currency()
         && limit.category.as_ref().is_none_or(|c| *c == e.category)
-}
-
-/// The thresholds passed going from `before` to `after` (all in minor units): those with
-/// `before < t <= after`.
-fn newly_crossed(limit_minor: i64, before: i64, after: i64) -> Vec<Threshold> {
-    let scaled = |v: i64| i128::from(v) * 100;
-    Threshold::ALL
-        .into_iter()
-        .filter(|t| {
-            let mark = i128::from(limit_minor) * i128::from(t.percent());
-            scaled(before) < mark && mark <= scaled(after)
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thresholds_are_crossed_once_each() {
-        // Limit 100.00: 70 → 85 crosses 80 %; 85 → 100 crosses 100 %; 100 → 120 crosses none.
-        assert_eq!(
-            newly_crossed(10_000, 7_000, 8_500),
-            vec![Threshold::Warning]
-        );
-        assert_eq!(newly_crossed(10_000, 8_500, 10_000), vec![Threshold::Over]);
-        assert_eq!(newly_crossed(10_000, 10_000, 12_000), vec![]);
-        assert_eq!(
-            newly_crossed(10_000, 0, 20_000),
-            vec![Threshold::Warning, Threshold::Over]
-        );
-        assert_eq!(newly_crossed(10_000, 0, 7_999), vec![]);
-        assert_eq!(newly_crossed(10_000, 0, 8_000), vec![Threshold::Warning]);
-    }
 }

@@ -7,9 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::limits::status;
-use super::{
-    Crossing, Ledger, LedgerError, Session, Source, Threshold, claim, counts_towards, newly_crossed,
-};
+use super::{Crossing, Ledger, LedgerError, Session, Source, claim, counts_towards};
+use crate::domain::crossed_thresholds;
 use crate::domain::{
     Currency, DateRange, Entry, EntryId, EntryKind, EventKey, Limit, LimitStatus, Money, NewEntry,
 };
@@ -197,17 +196,16 @@ impl RecordingPlan {
                 }),
             }
         }
+        // Each such range: the store writes an outbox row, in the same transaction, for every
+        // threshold the recording crosses there.
         for r in &ranges {
-            for threshold in Threshold::ALL {
-                self.alerts.push(AlertCheck {
-                    limit: limit.id,
-                    period_from: r.range.from,
-                    sum: r.sum,
-                    added: r.added,
-                    limit_minor: limit.money.minor_units(),
-                    percent: threshold.as_i16(),
-                });
-            }
+            self.alerts.push(AlertCheck {
+                limit: limit.id,
+                period_from: r.range.from,
+                sum: r.sum,
+                added: r.added,
+                limit_minor: limit.money.minor_units(),
+            });
         }
         self.limits.push(LimitPlan {
             limit,
@@ -237,7 +235,7 @@ impl RecordingPlan {
             for r in &plan.ranges {
                 let after = value(r.sum)?;
                 let limit_minor = plan.limit.money.minor_units();
-                for threshold in newly_crossed(limit_minor, after - r.added, after) {
+                for threshold in crossed_thresholds(limit_minor, after - r.added, after) {
                     crossings.push(Crossing {
                         limit: plan.limit.clone(),
                         range: r.range,

@@ -1,11 +1,11 @@
-//! Row types shared by the three engines, and the bound parameters of the larger statements.
-//! `FromRow` is implemented by hand (generically over the engine) because the sqlx derive
-//! would compile the database drivers a second time. Nothing here runs SQL.
+//! Row types shared by the three engines. `FromRow` is implemented by hand (generically over
+//! the engine) because the sqlx derive would compile the database drivers a second time. The
+//! rooms turn their rows into domain types. Nothing here runs SQL.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::EntryFilter;
-use crate::domain::DateRange;
+use super::StoreError;
+use crate::domain::Currency;
 
 /// Declares a row struct and its `FromRow` for every engine that can decode its field types;
 /// columns are read by field name.
@@ -149,63 +149,6 @@ row! {
     }
 }
 
-/// The bound values of one entry insert.
-#[derive(Debug)]
-pub struct NewEntryParams<'a> {
-    pub account_id: i64,
-    pub kind: &'static str,
-    pub amount_minor: i64,
-    pub currency: &'a str,
-    pub category: &'a str,
-    pub note: Option<&'a str>,
-    pub occurred_on: NaiveDate,
-    pub recorded_at: DateTime<Utc>,
-    pub recorded_by: Option<i64>,
-    pub source_message: Option<&'a str>,
-}
-
-/// The bound values that an edit of an entry replaces.
-#[derive(Debug)]
-pub struct EntryValuesParams<'a> {
-    pub kind: &'static str,
-    pub amount_minor: i64,
-    pub currency: &'a str,
-    pub category: &'a str,
-    pub note: Option<&'a str>,
-    pub occurred_on: NaiveDate,
-}
-
-/// The bound values of an entry listing: the date range is always bound (the whole of time
-/// when the query names none) so that every engine uses the (account, day) index.
-#[derive(Debug)]
-pub struct EntryQueryParams<'a> {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub category: Option<&'a str>,
-    pub kind: Option<&'static str>,
-    /// A lower-case `LIKE` pattern with `!` as the escape character.
-    pub pattern: Option<String>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-impl<'a> EntryQueryParams<'a> {
-    pub fn new(filter: &EntryFilter<'a>, whole: DateRange) -> Self {
-        let range = filter.range.unwrap_or(whole);
-        let text = filter.text.map(str::trim).filter(|t| !t.is_empty());
-        Self {
-            from: range.from,
-            to: range.to,
-            category: filter.category.map(|c| c.as_str()),
-            kind: filter.kind.map(|k| k.as_str()),
-            pattern: text.map(|t| format!("%{}%", super::like_escape(&t.to_lowercase()))),
-            // Exports and imports read whole periods; a list asks for a page.
-            limit: i64::from(if filter.limit == 0 { 50 } else { filter.limit }),
-            offset: i64::from(filter.offset),
-        }
-    }
-}
-
 row! {
     /// A web sign-in: the account, its address, and its argon2id hash when a password is set.
     pub struct LoginRow {
@@ -259,4 +202,9 @@ row! {
         pub day: NaiveDate,
         pub total_minor: i64,
     }
+}
+
+/// A stored ISO currency code as a [`Currency`].
+pub(super) fn parse_currency(code: &str) -> Result<Currency, StoreError> {
+    Currency::parse(code).ok_or_else(|| StoreError::other("stored currency code is invalid"))
 }

@@ -1,70 +1,58 @@
 //! Group commit for recording on SQLite. Every statement costs a hop to the connection's worker
 //! thread, and SQLite lets one writer in at a time; so one task takes the recordings that are
 //! waiting, applies them in one transaction on the writing connection (one query per
-//! recording), and commits once for all of them.
+//! recording, two when it may cross a limit's threshold), and commits once for all of them.
 //!
 //! Each recording still stands alone: it runs inside a savepoint of its own, so a failing
 //! recording is rolled back without touching the others, and a redelivered event key skips only
-//! its own entries. Nobody hears back before the commit: a failed commit fails them all.
+//! its own entries. Nobody hears back before the commit: a failed commit fails them all. The
+//! statements are the store's own (`CLAIM_EVENT`, `SPENT`, `INSERT_LIMIT_ALERT`), and it never
+//! decides which thresholds were crossed: [`AlertCheck::crossed`] asks the domain.
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteArguments, SqlitePool};
 use sqlx::{Arguments, Connection, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::StoreError;
+use super::outbox::INSERT_LIMIT_ALERT;
+use super::recording::{AlertCheck, CLAIM_EVENT, NewRecording, SpentQuery};
+use super::sums::SPENT;
+use crate::domain::{Category, NewEntry, Note};
 
 /// At most this many recordings share one transaction.
 const MAX_BATCH: usize = 64;
 /// Recordings waiting for the writer beyond this make their senders wait.
 const QUEUE: usize = 1024;
 
-/// One entry to insert, owned so that it can travel to the writer task.
-#[derive(Debug)]
-pub(super) struct EntryValues {
-    pub kind: &'static str,
-    pub amount_minor: i64,
-    pub currency: String,
-    pub category: String,
-    pub note: Option<String>,
-    pub occurred_on: NaiveDate,
-}
-
-/// One sum of expenses to read once the entries are in.
-#[derive(Debug)]
-pub(super) struct SumValues {
-    pub currency: String,
-    pub category: Option<String>,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-}
-
-/// One threshold to check against a sum once the entries are in; see `AlertCheck`.
-#[derive(Debug)]
-pub(super) struct AlertValues {
-    pub limit_id: i64,
-    pub period_from: NaiveDate,
-    pub threshold: i16,
-    /// `limit_minor * threshold`: passed when `(sum - added) * 100 < mark <= sum * 100`.
-    pub mark: i64,
-    pub added: i64,
-    /// The index of the sum (its range, currency and category) in `Recording::sums`.
-    pub sum: usize,
-}
-
-/// What one recording writes and reads.
+/// What one recording writes and reads, owned so that it can travel to the writer task.
 #[derive(Debug)]
 pub(super) struct Recording {
-    pub account_id: i64,
-    pub event: Option<String>,
-    pub now: DateTime<Utc>,
-    pub recorded_by: Option<i64>,
-    pub source_message: Option<String>,
-    pub entries: Vec<EntryValues>,
-    pub sums: Vec<SumValues>,
-    pub alerts: Vec<AlertValues>,
+    account_id: i64,
+    event: Option<String>,
+    now: DateTime<Utc>,
+    recorded_by: Option<i64>,
+    source_message: Option<String>,
+    entries: Vec<NewEntry>,
+    sums: Vec<SpentQuery>,
+    alerts: Vec<AlertCheck>,
+}
+
+impl Recording {
+    pub(super) fn new(r: &NewRecording<'_>) -> Self {
+        Recording {
+            account_id: r.account.0,
+            event: r.event.map(str::to_owned),
+            now: r.now,
+            recorded_by: r.by.map(|i| i.0),
+            source_message: r.source_message.map(str::to_owned),
+            entries: r.entries.to_vec(),
+            sums: r.sums.to_vec(),
+            alerts: r.alerts.to_vec(),
+        }
+    }
 }
 
 /// The ids of the new entries and the sums, in order; `None` when the event was applied before.
@@ -188,22 +176,18 @@ fn share(e: &StoreError) -> StoreError {
 /// a numbered parameter that a statement skips as a positional one, so numbers reused across
 /// statements would shift the values. After a claim that found the event already applied,
 /// `changes()` is 0 and no entry is inserted; each entry insert passes its own `changes()` on to
-/// the next, so either all of them go in or none. The outbox rows of the thresholds passed go in
-/// with one statement after the entries, guarded the same way: its sums are read inside it, and
-/// the unique (limit, period, threshold) key lets each in once ever.
+/// the next, so either all of them go in or none. A recording that may cross a limit's
+/// threshold keeps its savepoint open for a second query: the outbox rows of the thresholds its
+/// sums crossed, and the release.
 async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, StoreError> {
     let mut sql = String::with_capacity(256 + 300 * (r.entries.len() + r.sums.len()));
     let mut a = Args::default();
     sql.push_str("SAVEPOINT record_one;\n");
     if let Some(key) = &r.event {
-        let _ = writeln!(
-            sql,
-            "INSERT INTO inbound_events (event_key, account_id, created_at) \
-             VALUES ({}, {}, {}) ON CONFLICT (event_key) DO NOTHING RETURNING 1;",
-            a.push(key.as_str())?,
-            a.push(r.account_id)?,
-            a.push(r.now)?,
-        );
+        let _ = writeln!(sql, "{} RETURNING 1;", CLAIM_EVENT.sqlite);
+        a.bind(key.as_str())?;
+        a.bind(r.account_id)?;
+        a.bind(r.now)?;
     }
     let guard = if r.event.is_some() {
         " WHERE changes() = 1"
@@ -215,46 +199,51 @@ async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, Store
             sql,
             "INSERT INTO entries (account_id, kind, amount_minor, currency, category, note, \
              occurred_on, recorded_at, recorded_by, source_message) \
-             SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}{guard} RETURNING id;",
-            a.push(r.account_id)?,
-            a.push(e.kind)?,
-            a.push(e.amount_minor)?,
-            a.push(e.currency.as_str())?,
-            a.push(e.category.as_str())?,
-            a.push(e.note.as_deref())?,
-            a.push(e.occurred_on)?,
-            a.push(r.now)?,
-            a.push(r.recorded_by)?,
-            a.push(r.source_message.as_deref())?,
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{guard} RETURNING id;"
         );
-    }
-    if !r.alerts.is_empty() {
-        push_alerts(&mut sql, &mut a, r, guard)?;
+        a.bind(r.account_id)?;
+        a.bind(e.kind.as_str())?;
+        a.bind(e.money.minor_units())?;
+        a.bind(e.money.currency().code().to_owned())?;
+        a.bind(e.category.as_str())?;
+        a.bind(e.note.as_ref().map(Note::as_str))?;
+        a.bind(e.occurred_on)?;
+        a.bind(r.now)?;
+        a.bind(r.recorded_by)?;
+        a.bind(r.source_message.as_deref())?;
     }
     for s in &r.sums {
-        let _ = writeln!(
-            sql,
-            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries \
-             WHERE account_id = {} AND occurred_on >= {} AND occurred_on <= {} \
-             AND kind = 'expense' AND currency = {} AND ({} IS NULL OR category = {});",
-            a.push(r.account_id)?,
-            a.push(s.from)?,
-            a.push(s.to)?,
-            a.push(s.currency.as_str())?,
-            a.push(s.category.as_deref())?,
-            a.push(s.category.as_deref())?,
-        );
+        let _ = writeln!(sql, "{};", SPENT.sqlite);
+        let category = s.category.as_ref().map(Category::as_str);
+        a.bind(r.account_id)?;
+        a.bind(s.range.from)?;
+        a.bind(s.range.to)?;
+        a.bind(s.currency.code())?;
+        a.bind(category)?;
+        a.bind(category)?;
     }
-    sql.push_str("RELEASE record_one;");
+    if r.alerts.is_empty() {
+        sql.push_str("RELEASE record_one;");
+    }
     let values: Vec<i64> = sqlx::query_scalar_with::<Sqlite, i64, _>(&sql, a.0)
         .fetch_all(&mut *c)
         .await?;
+    let outcome = split(r, &values)?;
+    if !r.alerts.is_empty() {
+        let sums = outcome.as_ref().map(|(_, sums)| sums.as_slice());
+        write_alerts(c, r, sums).await?;
+    }
+    Ok(outcome)
+}
+
+/// The entry ids and the sums among the values the recording's query returned; `None` when the
+/// event was applied before (the claim returned nothing, and no entry went in).
+fn split(r: &Recording, values: &[i64]) -> Result<Outcome, StoreError> {
     let (n, m) = (r.entries.len(), r.sums.len());
     let values = match (r.event.is_some(), values.len()) {
         (true, len) if len == 1 + n + m => &values[1..],
         (true, len) if len == m => return Ok(None),
-        (false, len) if len == n + m => &values[..],
-        // Answered with an error, the savepoint is gone and undoing it fails the whole batch.
+        (false, len) if len == n + m => values,
         (_, len) => {
             return Err(StoreError::other(format!(
                 "recording returned {len} values where {n} entries and {m} sums were expected"
@@ -265,59 +254,33 @@ async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, Store
     Ok(Some((ids.to_vec(), sums.to_vec())))
 }
 
-/// One `INSERT … SELECT` for every threshold of the recording: each candidate row carries its
-/// mark and the range, currency and category of its sum, which is read in the statement, after
-/// the entries went in. Written only for a passed mark, and only once per (limit, period,
-/// threshold).
-fn push_alerts<'a>(
-    sql: &mut String,
-    a: &mut Args<'a>,
-    r: &'a Recording,
-    guard: &str,
+/// Ends the savepoint of a recording with alert checks, first writing an outbox row for every
+/// threshold its sums crossed, once per (limit, period, threshold) ever. `sums` is `None` when
+/// the event was applied before: then nothing was recorded and nothing is written.
+async fn write_alerts(
+    c: &mut SqliteConnection,
+    r: &Recording,
+    sums: Option<&[i64]>,
 ) -> Result<(), StoreError> {
-    let _ = write!(
-        sql,
-        "INSERT INTO outbox (account_id, kind, limit_id, period_from, threshold, status, \
-         attempts, next_attempt_at, created_at) \
-         SELECT {}, 'limit', x.limit_id, x.period_from, x.threshold, 'pending', 0, {}, {} \
-         FROM (SELECT c.*, (SELECT COALESCE(SUM(e.amount_minor), 0) FROM entries e \
-           WHERE e.account_id = {} AND e.occurred_on >= c.d_from AND e.occurred_on <= c.d_to \
-           AND e.kind = 'expense' AND e.currency = c.currency \
-           AND (c.category IS NULL OR e.category = c.category)) AS s FROM (",
-        a.push(r.account_id)?,
-        a.push(r.now)?,
-        a.push(r.now)?,
-        a.push(r.account_id)?,
-    );
-    for (i, check) in r.alerts.iter().enumerate() {
-        let sum = r.sums.get(check.sum).ok_or_else(|| {
-            StoreError::other("an alert check names a sum the recording does not read")
-        })?;
-        if i > 0 {
-            sql.push_str(" UNION ALL ");
+    let mut sql = String::new();
+    let mut a = Args::default();
+    if let Some(sums) = sums {
+        for check in &r.alerts {
+            for threshold in check.crossed(sums)? {
+                let _ = writeln!(sql, "{};", INSERT_LIMIT_ALERT.sqlite);
+                a.bind(r.account_id)?;
+                a.bind(check.limit.0)?;
+                a.bind(check.period_from)?;
+                a.bind(threshold.as_i16())?;
+                a.bind(r.now)?;
+                a.bind(r.now)?;
+            }
         }
-        let _ = write!(
-            sql,
-            "SELECT {} AS limit_id, {} AS period_from, {} AS threshold, {} AS mark, \
-             {} AS added, {} AS d_from, {} AS d_to, {} AS currency, {} AS category",
-            a.push(check.limit_id)?,
-            a.push(check.period_from)?,
-            a.push(check.threshold)?,
-            a.push(check.mark)?,
-            a.push(check.added)?,
-            a.push(sum.from)?,
-            a.push(sum.to)?,
-            a.push(sum.currency.as_str())?,
-            a.push(sum.category.as_deref())?,
-        );
     }
-    let when = guard.trim_start().strip_prefix("WHERE ").unwrap_or("");
-    let _ = writeln!(
-        sql,
-        ") AS c) AS x WHERE {when}{} x.s * 100 >= x.mark AND (x.s - x.added) * 100 < x.mark \
-         ON CONFLICT DO NOTHING;",
-        if when.is_empty() { "" } else { " AND" },
-    );
+    sql.push_str("RELEASE record_one;");
+    sqlx::query_with::<Sqlite, _>(&sql, a.0)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 
@@ -327,14 +290,13 @@ struct Args<'a>(SqliteArguments<'a>);
 
 impl<'a> Args<'a> {
     /// Binds the next `?`.
-    fn push<T>(&mut self, value: T) -> Result<&'static str, StoreError>
+    fn bind<T>(&mut self, value: T) -> Result<(), StoreError>
     where
         T: sqlx::Encode<'a, Sqlite> + sqlx::Type<Sqlite> + 'a,
     {
         self.0
             .add(value)
-            .map_err(|e| StoreError::Other(e.to_string().into()))?;
-        Ok("?")
+            .map_err(|e| StoreError::Other(e.to_string().into()))
     }
 }
 

@@ -1,0 +1,261 @@
+//! Opening a store (the URL's scheme picks the engine; SQLite gets its two pools and the
+//! group-commit writer), migrating it with the migrations `build.rs` embeds, pinging, closing,
+//! and beginning, committing and rolling back a write transaction. Never logs a URL: it may
+//! hold a password.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use super::sql::{Sql, execute, sql};
+use super::{SqlitePools, Store, StoreError, Tx, TxInner, sqlite_writer};
+
+/// How long connecting, or waiting for a free connection, may take before the database counts
+/// as unavailable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Readers of SQLite: one per core. Each connection is a thread of its own; more threads than
+/// cores only add context switches, which dominate the cost of a statement.
+fn sqlite_readers() -> u32 {
+    std::thread::available_parallelism()
+        .map_or(2, |n| u32::try_from(n.get()).unwrap_or(8))
+        .clamp(2, 8)
+}
+/// How long a writer waits for its turn at SQLite's single writing connection.
+const SQLITE_WRITE_WAIT: Duration = Duration::from_secs(30);
+/// How long SQLite waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The embedded migrations of one engine, in version order: (version, description, SQL).
+fn migrator(migrations: &'static [(i64, &'static str, &'static str)]) -> Migrator {
+    Migrator {
+        migrations: Cow::Owned(
+            migrations
+                .iter()
+                .map(|&(version, description, sql)| {
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(sql),
+                        false,
+                    )
+                })
+                .collect(),
+        ),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    }
+}
+
+/// Every engine's migrations, listed by `build.rs` from `migrations/<engine>/` (which fails
+/// the build when the engines' versions differ).
+mod migrations {
+    include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite:…`, `postgres://…`, `postgresql://…`, `mysql://…` or
+    /// `mariadb://…`). Fails promptly (within about five seconds) when the database is down.
+    #[tracing::instrument(skip_all, fields(engine))]
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        tracing::Span::current().record("engine", scheme.as_str());
+        match scheme.as_str() {
+            "sqlite" => connect_sqlite(url).await,
+            "postgres" | "postgresql" => {
+                let options = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .connect_with(options)
+                    .await?;
+                Ok(Store::Postgres(pool))
+            }
+            "mysql" | "mariadb" => {
+                let url = match url.strip_prefix("mariadb") {
+                    Some(rest) => Cow::Owned(format!("mysql{rest}")),
+                    None => Cow::Borrowed(url),
+                };
+                let options = MySqlConnectOptions::from_str(&url)?.charset("utf8mb4");
+                let pool = MySqlPoolOptions::new()
+                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .connect_with(options)
+                    .await?;
+                Ok(Store::MySql(pool))
+            }
+            // Only the scheme is named: the rest of the URL may hold a password.
+            other => Err(StoreError::other(format!(
+                "unsupported database URL scheme {other:?}: use sqlite:, postgres:// or mysql://"
+            ))),
+        }
+    }
+
+    /// `"sqlite"`, `"postgres"` or `"mysql"`.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+            Store::MySql(_) => "mysql",
+        }
+    }
+
+    /// Applies pending migrations. Running it again is a no-op; concurrent migrators of
+    /// PostgreSQL and MySQL serialise on sqlx's database lock.
+    #[tracing::instrument(skip_all, fields(engine = self.engine()))]
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(p) => {
+                // SQLite has no migration lock. A racing migrator of a fresh file either waits
+                // on the busy timeout or fails on the migrations table; once the other is done
+                // a second attempt finds everything applied.
+                let mut attempt = 0;
+                loop {
+                    match migrator(migrations::SQLITE).run(&p.write).await {
+                        Ok(()) => return Ok(()),
+                        Err(e) if attempt < 3 => {
+                            attempt += 1;
+                            tracing::warn!(error = %e, attempt, "retrying SQLite migration");
+                            tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                        }
+                        Err(e) => return Err(StoreError::Other(Box::new(e))),
+                    }
+                }
+            }
+            Store::Postgres(p) => migrator(migrations::POSTGRES).run(p).await?,
+            Store::MySql(p) => migrator(migrations::MYSQL).run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Succeeds when the database answers a trivial query.
+    #[tracing::instrument(skip_all, level = "debug", fields(engine = self.engine()))]
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        const PING: Sql = sql!("SELECT 1");
+        execute!(self.reader().await?.conn(), PING)?;
+        Ok(())
+    }
+
+    /// Closes every connection of the pool.
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(p) => {
+                p.write.close().await;
+                p.read.close().await;
+            }
+            Store::Postgres(p) => p.close().await,
+            Store::MySql(p) => p.close().await,
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing when a
+    /// read turns into a write.
+    #[tracing::instrument(skip_all, level = "debug", fields(engine = self.engine()))]
+    pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(Tx(match self {
+            Store::Sqlite(p) => TxInner::Sqlite(p.write.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(p) => TxInner::Postgres(p.begin().await?),
+            Store::MySql(p) => TxInner::MySql(p.begin().await?),
+        }))
+    }
+}
+
+/// SQLite's two pools over one file (one pool when the database is in memory) and the writer
+/// task of its group commit.
+async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT);
+    // Every connection to an in-memory database is a database of its own: keep one.
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(SQLITE_WRITE_WAIT)
+        .connect_with(options.clone())
+        .await?;
+    let read = if in_memory {
+        write.clone()
+    } else {
+        SqlitePoolOptions::new()
+            .max_connections(sqlite_readers())
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_with(options.read_only(true))
+            .await?
+    };
+    let recorder = sqlite_writer::Writer::spawn(write.clone());
+    Ok(Store::Sqlite(SqlitePools {
+        read,
+        write,
+        recorder,
+    }))
+}
+
+impl Tx {
+    /// Makes every change of the transaction durable.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.0 {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+            TxInner::MySql(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Undoes every change of the transaction.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.0 {
+            TxInner::Sqlite(t) => t.rollback().await?,
+            TxInner::Postgres(t) => t.rollback().await?,
+            TxInner::MySql(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn unknown_schemes_are_refused_without_echoing_the_url() {
+        let err = Store::connect("redis://user:secret@host/db").await.err();
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("unsupported database URL scheme"), "{text}");
+        assert!(!text.contains("secret"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_unavailable_promptly() {
+        let started = std::time::Instant::now();
+        let (pg, my) = tokio::join!(
+            Store::connect("postgres://nobody@127.0.0.1:1/x"),
+            Store::connect("mysql://nobody@127.0.0.1:1/x"),
+        );
+        assert!(matches!(pg, Err(StoreError::Unavailable(_))), "{pg:?}");
+        assert!(matches!(my, Err(StoreError::Unavailable(_))), "{my:?}");
+        assert!(started.elapsed() < Duration::from_secs(8));
+    }
+
+    #[tokio::test]
+    async fn sqlite_migrates_twice_and_answers_pings() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("first migration");
+        store.migrate().await.expect("second migration is a no-op");
+        store.ping().await.expect("ping");
+        assert_eq!(store.engine(), "sqlite");
+    }
+}
