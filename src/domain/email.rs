@@ -8,8 +8,10 @@ pub const EMAIL_MAX_CHARS: usize = 254;
 
 /// A trimmed address with one `@`, something before it, a domain that neither starts nor
 /// ends with a dot nor has two in a row, no spaces or control characters, and at most
-/// [`EMAIL_MAX_CHARS`] characters. A domain without a dot (`spendbot@localhost`, the default
-/// sender) is an address; a mistyped one is caught when its code or link never arrives.
+/// [`EMAIL_MAX_CHARS`] characters. [`EmailAddress::parse`] takes any such address (the
+/// default sender is `spendbot@localhost`); a person's own address must also reach the
+/// internet, with a dot in its domain ([`EmailAddress::parse_public`]), so that `me@gmail`
+/// is refused at once instead of waiting for a code that never comes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EmailAddress(String);
 
@@ -36,6 +38,16 @@ impl EmailAddress {
         } else {
             Err(InvalidEmail)
         }
+    }
+
+    /// An address people receive mail at on the internet: a dot in its domain as well.
+    pub fn parse_public(text: &str) -> Result<Self, InvalidEmail> {
+        let email = Self::parse(text)?;
+        let dotted = email
+            .0
+            .split_once('@')
+            .is_some_and(|(_, domain)| domain.contains('.'));
+        if dotted { Ok(email) } else { Err(InvalidEmail) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -65,6 +77,8 @@ mod tests {
         );
         assert!(EmailAddress::parse("a.b+tag@sub.example.co.uk").is_ok());
         assert!(EmailAddress::parse("spendbot@localhost").is_ok());
+        assert_eq!(EmailAddress::parse_public("me@example"), Err(InvalidEmail));
+        assert!(EmailAddress::parse_public("me@example.com").is_ok());
         for bad in [
             "",
             "you",

@@ -279,9 +279,10 @@ impl Ledger {
     }
 }
 
-/// An address as the service accepts it ([`EmailAddress`]), trimmed.
+/// A person's own address as the service accepts it, trimmed: see
+/// [`crate::domain::EmailAddress::parse_public`].
 pub(super) fn clean_email(email: &str) -> Result<String, LedgerError> {
-    crate::domain::EmailAddress::parse(email)
+    crate::domain::EmailAddress::parse_public(email)
         .map(crate::domain::EmailAddress::into_string)
         .map_err(|_| LedgerError::InvalidEmail)
 }
@@ -335,6 +336,7 @@ mod tests {
             "",
             "you",
             "@example.com",
+            "you@example",
             "you@@example.com",
             "y@u@example.com",
             "you @example.com",

@@ -126,8 +126,8 @@ pub enum LedgerError {
     TooMany,
     /// Not an email address ([`crate::domain::EmailAddress`]).
     #[error(
-        "not an email address: it needs one @ with something before and after it, no spaces \
-         and at most 254 characters"
+        "not an email address: it needs one @, a dot in the domain, no spaces and at most 254 \
+         characters"
     )]
     InvalidEmail,
     /// The database is down.
