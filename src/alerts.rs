@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::bot::{AlertMessage, AlertView, Bot};
 use crate::discord::Discord;
-use crate::domain::{ChatIdentity, Platform};
+use crate::domain::{ChatIdentity, DateRange, Limit, Platform};
 use crate::ledger::{Alert, AlertKind, Ledger, LinkPurpose, Threshold};
 use crate::notify::{Mail, SendError, SendGrid};
 use crate::telegram::Telegram;
@@ -193,69 +193,77 @@ impl Delivery {
                 limit,
                 range,
                 threshold,
-            } => {
-                let to = match self.ledger.alert_recipients(alert.account.id).await {
-                    Ok(r) => r,
-                    Err(e) => return retry(alert.attempts, format!("recipients: {e}")),
-                };
-                let overview = match self
-                    .ledger
-                    .account_overview(alert.account.id, *range, RECENT)
-                    .await
-                {
-                    Ok(o) => o,
-                    Err(e) => return retry(alert.attempts, format!("overview: {e}")),
-                };
-                let spent = overview
-                    .summary
-                    .spent_in(limit.money.currency(), limit.category.as_ref());
-                if *threshold == Threshold::Warning && spent >= limit.money.amount() {
-                    // Already over: the overspend alert says it all; one alert, not two.
-                    return Outcome::Sent;
+            } => self.limit_alert(alert, limit, *range, *threshold).await,
+        }
+    }
+
+    /// A limit passed: the email (overspend only) and the chat alerts, in the account's words.
+    async fn limit_alert(
+        &self,
+        alert: &Alert,
+        limit: &Limit,
+        range: DateRange,
+        threshold: Threshold,
+    ) -> Outcome {
+        let to = match self.ledger.alert_recipients(alert.account.id).await {
+            Ok(r) => r,
+            Err(e) => return retry(alert.attempts, format!("recipients: {e}")),
+        };
+        let overview = match self
+            .ledger
+            .account_overview(alert.account.id, range, RECENT)
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => return retry(alert.attempts, format!("overview: {e}")),
+        };
+        let spent = overview
+            .summary
+            .spent_in(limit.money.currency(), limit.category.as_ref());
+        if threshold == Threshold::Warning && spent >= limit.money.amount() {
+            // Already over: the overspend alert says it all; one alert, not two.
+            return Outcome::Sent;
+        }
+        let today = Utc::now()
+            .with_timezone(&alert.account.timezone)
+            .date_naive();
+        let message = self.bot.limit_alert(&AlertView {
+            account: &alert.account,
+            limit,
+            range,
+            threshold,
+            summary: &overview.summary,
+            recent: &overview.recent,
+            today,
+        });
+        // The email goes first: while it is retried no chat alert has gone out, so a retry
+        // never repeats one.
+        let mut email_failure = None;
+        if let (Threshold::Over, Some(to)) = (threshold, to.email) {
+            let mail = Mail {
+                to,
+                subject: message.subject.clone(),
+                text: message.text.clone(),
+                html: message.html.clone(),
+                alert_id: format!("limit-{}", alert.id),
+                categories: vec!["overspend-alert".into()],
+            };
+            match self.email(&mail, alert.attempts).await {
+                None => {}
+                Some(Outcome::Failed(why)) => email_failure = Some(why),
+                // The email's last chance failed: the chat alerts still go out.
+                Some(Outcome::Retry(_, why)) if alert.attempts >= MAX_ATTEMPTS => {
+                    email_failure = Some(why);
                 }
-                let today = Utc::now()
-                    .with_timezone(&alert.account.timezone)
-                    .date_naive();
-                let view = AlertView {
-                    account: &alert.account,
-                    limit,
-                    range: *range,
-                    threshold: *threshold,
-                    summary: &overview.summary,
-                    recent: &overview.recent,
-                    today,
-                };
-                let message = self.bot.limit_alert(&view);
-                // The email goes first: while it is retried no chat alert has gone out, so a
-                // retry never repeats one.
-                let mut email_failure = None;
-                if let (Threshold::Over, Some(to)) = (threshold, to.email) {
-                    let mail = Mail {
-                        to,
-                        subject: message.subject.clone(),
-                        text: message.text.clone(),
-                        html: message.html.clone(),
-                        alert_id: format!("limit-{}", alert.id),
-                        categories: vec!["overspend-alert".into()],
-                    };
-                    match self.email(&mail, alert.attempts).await {
-                        None => {}
-                        Some(Outcome::Failed(why)) => email_failure = Some(why),
-                        // The email's last chance failed: the chat alerts still go out.
-                        Some(Outcome::Retry(_, why)) if alert.attempts >= MAX_ATTEMPTS => {
-                            email_failure = Some(why);
-                        }
-                        Some(other) => return other,
-                    }
-                }
-                for identity in &to.chats {
-                    self.chat(identity, &message.text).await;
-                }
-                match email_failure {
-                    Some(why) => Outcome::Failed(why),
-                    None => Outcome::Sent,
-                }
+                Some(other) => return other,
             }
+        }
+        for identity in &to.chats {
+            self.chat(identity, &message.text).await;
+        }
+        match email_failure {
+            Some(why) => Outcome::Failed(why),
+            None => Outcome::Sent,
         }
     }
 

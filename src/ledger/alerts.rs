@@ -299,26 +299,21 @@ fn normalise_email_code(code: &str) -> Option<String> {
 
 /// Compares two codes without stopping at the first difference.
 fn same_code(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
-/// Six decimal digits from the OS random generator, without modulo bias.
+/// A generator seeded from the operating system, for codes people type.
+pub(super) fn code_rng() -> Result<rand::rngs::StdRng, LedgerError> {
+    use rand::SeedableRng;
+    rand::rngs::StdRng::try_from_os_rng().map_err(|e| LedgerError::Other(Box::new(e)))
+}
+
+/// Six decimal digits, uniformly drawn.
 fn new_email_code() -> Result<String, LedgerError> {
-    use rand::TryRngCore;
-    // The largest multiple of 10^6 that fits in a u32.
-    const ZONE: u32 = u32::MAX - u32::MAX % 1_000_000;
-    loop {
-        let n = rand::rngs::OsRng
-            .try_next_u32()
-            .map_err(|e| LedgerError::Other(Box::new(e)))?;
-        if n < ZONE {
-            return Ok(format!("{:06}", n % 1_000_000));
-        }
-    }
+    use rand::Rng;
+    let n: u32 = code_rng()?.random_range(0..1_000_000);
+    Ok(format!("{n:06}"))
 }
 
 #[cfg(test)]

@@ -104,27 +104,13 @@ fn normalise_link_code(code: &str) -> Option<String> {
         .then_some(code)
 }
 
-/// Eight characters from [`LINK_CODE_ALPHABET`], drawn from the OS random generator without
-/// modulo bias.
+/// Eight characters from [`LINK_CODE_ALPHABET`], each uniformly drawn.
 fn new_link_code() -> Result<String, LedgerError> {
-    use rand::TryRngCore;
-    // The largest multiple of the alphabet's length that fits in a byte.
-    let alphabet_len = LINK_CODE_ALPHABET.len();
-    let zone = 256 - 256 % alphabet_len;
-    let mut code = String::with_capacity(LINK_CODE_LEN);
-    let mut buf = [0_u8; 32];
-    while code.len() < LINK_CODE_LEN {
-        rand::rngs::OsRng
-            .try_fill_bytes(&mut buf)
-            .map_err(|e| LedgerError::Other(Box::new(e)))?;
-        for b in buf {
-            let b = usize::from(b);
-            if b < zone && code.len() < LINK_CODE_LEN {
-                code.push(char::from(LINK_CODE_ALPHABET[b % alphabet_len]));
-            }
-        }
-    }
-    Ok(code)
+    use rand::seq::IndexedRandom;
+    let mut rng = super::alerts::code_rng()?;
+    Ok((0..LINK_CODE_LEN)
+        .filter_map(|_| LINK_CODE_ALPHABET.choose(&mut rng).copied().map(char::from))
+        .collect())
 }
 
 #[cfg(test)]

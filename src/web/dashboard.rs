@@ -55,49 +55,8 @@ pub async fn dashboard(State(web): Shared, headers: HeaderMap) -> Result<Respons
         .find(|(c, _)| *c == currency)
         .map_or(Decimal::ZERO, |(_, a)| *a);
     let balance = income_here - summary.spent_in(currency, None);
-    let mut charts: Vec<(String, String)> = Vec::new();
-    let mut spent_currencies: Vec<Currency> = spent.iter().map(|(c, _)| *c).collect();
-    if spent_currencies.is_empty() {
-        spent_currencies.push(currency);
-    }
-    for (i, c) in spent_currencies.iter().enumerate() {
-        let bars = summary
-            .by_category
-            .iter()
-            .filter(|t| t.currency == *c)
-            .map(|t| Bar {
-                label: t.category.as_str().to_owned(),
-                value: t.total,
-                shown: format!("{} {}", format_amount(t.total, *c), c),
-            })
-            .collect();
-        let chart = Chart {
-            id: if i == 0 {
-                "chart-categories".to_owned()
-            } else {
-                format!("chart-categories-{}", c.code().to_lowercase())
-            },
-            title: format!("By category, {} ({c})", today.format("%B")),
-            kind: ChartKind::ByCategory,
-            bars,
-            empty_text: "Nothing spent this month yet".to_owned(),
-        };
-        charts.push(both_widths(&chart));
-    }
-    let day_chart = both_widths(&Chart {
-        id: "chart-days".to_owned(),
-        title: format!("Per day, last 30 days ({currency})"),
-        kind: ChartKind::PerDay,
-        bars: days
-            .iter()
-            .map(|(d, a)| Bar {
-                label: d.format("%-d %b").to_string(),
-                value: *a,
-                shown: format!("{} {}", format_amount(*a, currency), currency),
-            })
-            .collect(),
-        empty_text: "Nothing spent in the last 30 days".to_owned(),
-    });
+    let charts = category_charts(&summary, currency, today);
+    let day_chart = day_chart(&days, currency);
     let (flash, clear) = web.take_flash(&headers);
     let page = DashboardPage {
         nav: nav(&visit, "dashboard"),
@@ -125,6 +84,64 @@ pub async fn dashboard(State(web): Shared, headers: HeaderMap) -> Result<Respons
         has_login: visit.login.is_some(),
     };
     Ok(with_flash_cleared(views::page(&page)?, clear))
+}
+
+/// Spending by category this month, one chart per currency spent in (the account's own when
+/// nothing was).
+fn category_charts(
+    summary: &crate::domain::Summary,
+    currency: Currency,
+    today: chrono::NaiveDate,
+) -> Vec<(String, String)> {
+    let mut currencies: Vec<Currency> = summary.spent().iter().map(|(c, _)| *c).collect();
+    if currencies.is_empty() {
+        currencies.push(currency);
+    }
+    currencies
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let bars = summary
+                .by_category
+                .iter()
+                .filter(|t| t.currency == *c)
+                .map(|t| Bar {
+                    label: t.category.as_str().to_owned(),
+                    value: t.total,
+                    shown: format!("{} {}", format_amount(t.total, *c), c),
+                })
+                .collect();
+            both_widths(&Chart {
+                id: if i == 0 {
+                    "chart-categories".to_owned()
+                } else {
+                    format!("chart-categories-{}", c.code().to_lowercase())
+                },
+                title: format!("By category, {} ({c})", today.format("%B")),
+                kind: ChartKind::ByCategory,
+                bars,
+                empty_text: "Nothing spent this month yet".to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Spending per day over the last 30 days, in the account's currency.
+fn day_chart(days: &[(chrono::NaiveDate, Decimal)], currency: Currency) -> (String, String) {
+    both_widths(&Chart {
+        id: "chart-days".to_owned(),
+        title: format!("Per day, last 30 days ({currency})"),
+        kind: ChartKind::PerDay,
+        bars: days
+            .iter()
+            .map(|(d, a)| Bar {
+                label: d.format("%-d %b").to_string(),
+                value: *a,
+                shown: format!("{} {}", format_amount(*a, currency), currency),
+            })
+            .collect(),
+        empty_text: "Nothing spent in the last 30 days".to_owned(),
+    })
 }
 
 /// A chart drawn for a desktop column and for a phone (id `<id>-narrow`); the stylesheet
