@@ -10,16 +10,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
+use crate::stories::{ledger, session, who};
 use spendbot::bot::EventKey;
 use spendbot::domain::{
-    Category, ChatIdentity, Currency, DateRange, EntryKind, LimitId, LimitPeriod, Money, NewEntry,
-    NewLimit, Platform,
+    Category, Currency, DateRange, EntryKind, LimitId, LimitPeriod, Money, NewEntry, NewLimit,
+    Platform,
 };
 use spendbot::ledger::{
-    AccountDefaults, AccountOverview, Alert, AlertKind, AlertRecipients, EmailSettings, Ledger,
-    LedgerError, Session, Source, Threshold,
+    AccountOverview, Alert, AlertKind, AlertRecipients, EmailSettings, Ledger, LedgerError,
+    Session, Source, Threshold,
 };
-use spendbot::store::Store;
 
 crate::each_engine!(
     crossing_80_then_100_percent_writes_one_outbox_row_each_and_never_a_second_for_the_period,
@@ -56,35 +56,11 @@ fn expense(amount: &str, category: &str, day: NaiveDate) -> NewEntry {
     }
 }
 
-fn who(platform: Platform, id: &str) -> ChatIdentity {
-    ChatIdentity::new(platform, id).expect("identity")
-}
-
 fn event(key: &str) -> Source {
     Source {
         event: Some(EventKey(key.to_owned())),
         message: None,
     }
-}
-
-async fn ledger(url: &str) -> Ledger {
-    let store = Store::connect(url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    Ledger::new(
-        store,
-        AccountDefaults {
-            currency: Currency::USD,
-            timezone: chrono_tz::UTC,
-            language: "en".into(),
-        },
-    )
-}
-
-async fn session(ledger: &Ledger, platform: Platform, id: &str) -> Session {
-    ledger
-        .session(&who(platform, id), Some(id), None)
-        .await
-        .expect("session")
 }
 
 async fn set_limit(

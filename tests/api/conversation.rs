@@ -3,9 +3,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use spendbot::bot::{Bot, EventKey, IdentityHints, Incoming, IncomingKind, Reply, ReplyStatus};
-use spendbot::domain::{ChatIdentity, Currency, Platform};
+use spendbot::domain::{ChatIdentity, Platform};
 use spendbot::intent::Catalogue;
-use spendbot::ledger::{AccountDefaults, Ledger};
 use spendbot::store::Store;
 
 crate::each_engine!(
@@ -33,22 +32,12 @@ fn noon() -> DateTime<Utc> {
 }
 
 async fn bot(url: &str) -> (Bot, Store) {
-    let store = Store::connect(url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    let defaults = AccountDefaults {
-        currency: Currency::USD,
-        timezone: chrono_tz::UTC,
-        language: "en".into(),
-    };
-    (
-        Bot::new(Ledger::new(store.clone(), defaults), Catalogue::embedded()),
-        store,
-    )
+    let ledger = crate::stories::ledger(url).await;
+    let store = ledger.store().clone();
+    (Bot::new(ledger, Catalogue::embedded()), store)
 }
 
-fn person(platform: Platform, id: &str) -> ChatIdentity {
-    ChatIdentity::new(platform, id).expect("identity")
-}
+use crate::stories::who as person;
 
 fn said(who: &ChatIdentity, text: &str) -> Incoming {
     Incoming {

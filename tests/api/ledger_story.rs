@@ -6,14 +6,13 @@
 use chrono::{Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
+use crate::stories::{ledger, session, who};
 use spendbot::bot::EventKey;
 use spendbot::domain::{
-    Category, ChatIdentity, Currency, DateRange, EntryId, EntryKind, LimitPeriod, Money, NewEntry,
-    NewLimit, Note, Platform,
+    Category, Currency, DateRange, EntryId, EntryKind, LimitPeriod, Money, NewEntry, NewLimit,
+    Note, Platform,
 };
-use spendbot::ledger::{
-    AccountDefaults, EntryQuery, Ledger, LedgerError, Session, Source, Threshold,
-};
+use spendbot::ledger::{EntryQuery, Ledger, LedgerError, Session, Source, Threshold};
 use spendbot::store::Store;
 
 crate::each_engine!(
@@ -51,10 +50,6 @@ fn cat(name: &str) -> Category {
     Category::parse(name).expect("category")
 }
 
-fn who(platform: Platform, id: &str) -> ChatIdentity {
-    ChatIdentity::new(platform, id).expect("identity")
-}
-
 fn expense(amount: &str, category: &str, note: Option<&str>, day: NaiveDate) -> NewEntry {
     NewEntry {
         kind: EntryKind::Expense,
@@ -78,26 +73,6 @@ fn event(key: &str) -> Source {
         event: Some(EventKey(key.to_owned())),
         message: Some(format!("msg-{key}")),
     }
-}
-
-async fn ledger(url: &str) -> Ledger {
-    let store = Store::connect(url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    Ledger::new(
-        store,
-        AccountDefaults {
-            currency: Currency::USD,
-            timezone: chrono_tz::UTC,
-            language: "en".into(),
-        },
-    )
-}
-
-async fn session(ledger: &Ledger, platform: Platform, id: &str) -> Session {
-    ledger
-        .session(&who(platform, id), Some(id), None)
-        .await
-        .expect("session")
 }
 
 async fn record(ledger: &Ledger, s: &Session, entries: &[NewEntry]) -> spendbot::ledger::Recorded {

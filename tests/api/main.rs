@@ -16,6 +16,7 @@ mod helpers;
 mod layers;
 mod ledger_story;
 mod sendgrid;
+mod stories;
 mod telegram;
 mod test_db;
 mod web;
