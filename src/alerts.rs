@@ -12,6 +12,8 @@ use chrono::{DateTime, Utc};
 
 use crate::bot::{AlertMessage, AlertView, Bot};
 use crate::discord::Discord;
+use tokio_util::sync::CancellationToken;
+
 use crate::domain::{ChatIdentity, DateRange, Limit, Platform};
 use crate::ledger::{Alert, AlertKind, Ledger, LinkPurpose, Threshold};
 use crate::notify::{Mail, SendError, SendGrid};
@@ -89,17 +91,27 @@ impl Delivery {
         self
     }
 
-    /// Delivers due alerts until `stopping` says to stop.
-    pub async fn run(&self, mut stopping: impl FnMut() -> bool) {
+    /// Delivers due alerts until `stop` is cancelled. It checks between batches and never
+    /// cuts a delivery off in the middle (which could send an alert twice); its waits end at
+    /// once.
+    pub async fn run(&self, stop: CancellationToken) {
         let mut backoff = self.idle;
-        while !stopping() {
-            match self.deliver_due().await {
-                Ok(0) => tokio::time::sleep(self.idle).await,
-                Ok(_) => backoff = self.idle,
-                Err(()) => {
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
+        while !stop.is_cancelled() {
+            let wait = match self.deliver_due().await {
+                Ok(0) => self.idle,
+                Ok(_) => {
+                    backoff = self.idle;
+                    continue;
                 }
+                Err(()) => {
+                    let wait = backoff;
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    wait
+                }
+            };
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(wait) => {}
             }
         }
     }

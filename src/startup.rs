@@ -22,8 +22,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::alerts::Delivery;
 use crate::bot::Bot;
@@ -53,24 +53,6 @@ pub struct AppState {
     pub discord: Option<Arc<Discord>>,
     /// The SendGrid client, when email is on.
     pub mail: Option<SendGrid>,
-}
-
-/// Tells a background worker that the service is stopping. Workers `select!` on
-/// [`Shutdown::wait`] between items and return once it resolves.
-#[derive(Clone, Debug)]
-pub struct Shutdown(watch::Receiver<bool>);
-
-impl Shutdown {
-    /// Resolves once shutdown has begun (at once if it already has).
-    pub async fn wait(&mut self) {
-        // An error means the sender is gone, which also means the service is stopping.
-        let _ = self.0.wait_for(|stopping| *stopping).await;
-    }
-
-    /// Whether shutdown has begun.
-    pub fn is_stopping(&self) -> bool {
-        *self.0.borrow()
-    }
 }
 
 /// Connects to the configured database and applies pending migrations.
@@ -161,9 +143,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Starts the background workers (the outbox worker, Telegram long polling …) on `workers`.
-/// Each gets the state and a [`Shutdown`]; none exist yet.
-fn spawn_workers(state: &AppState, shutdown: &Shutdown, workers: &mut JoinSet<()>) {
+/// Starts the background workers (the outbox worker, Telegram long polling …) on `workers`,
+/// each stopping when `stop` is cancelled.
+fn spawn_workers(state: &AppState, stop: &CancellationToken, workers: &TaskTracker) {
     let delivery = Delivery::new(
         state.ledger.clone(),
         state.bot.clone(),
@@ -172,26 +154,17 @@ fn spawn_workers(state: &AppState, shutdown: &Shutdown, workers: &mut JoinSet<()
         state.mail.clone(),
         &state.settings.email.from,
     );
-    let check = shutdown.clone();
-    // The worker checks for shutdown between alerts; it is never cut off in the middle of one,
+    // The worker checks for the stop between alerts; it is never cut off in the middle of one,
     // which could send it twice (the serve grace period bounds how long it may take).
-    workers.spawn(async move { delivery.run(|| check.is_stopping()).await });
+    let stop_delivery = stop.clone();
+    workers.spawn(async move { delivery.run(stop_delivery).await });
     if let Some(tg) = state.telegram.clone() {
-        let mut stop = shutdown.clone();
-        let check = shutdown.clone();
+        let stop = stop.clone();
         if tg.webhook_mode() {
             // Set the webhook and the command menu; Telegram may be slow to answer at boot.
-            workers.spawn(async move {
-                tokio::select! {
-                    () = tg.prepare(|| check.is_stopping()) => {}
-                    () = stop.wait() => {}
-                }
-            });
+            workers.spawn(async move { tg.prepare(&stop).await });
         } else {
-            workers.spawn(async move {
-                tg.poll(|| check.is_stopping(), async move { stop.wait().await })
-                    .await
-            });
+            workers.spawn(async move { tg.poll(stop).await });
         }
     }
 }
@@ -232,9 +205,10 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     log_adapters(&state.settings);
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut workers = JoinSet::new();
-    spawn_workers(&state, &Shutdown(stop_rx), &mut workers);
+    let stop = CancellationToken::new();
+    let workers = TaskTracker::new();
+    spawn_workers(&state, &stop, &workers);
+    workers.close();
 
     let addr = listener
         .local_addr()
@@ -247,14 +221,12 @@ where
         .await
         .context("the HTTP server failed")?;
 
-    let _ = stop_tx.send(true);
-    let drained = tokio::time::timeout(WORKER_GRACE, async {
-        while workers.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!("workers did not stop within {WORKER_GRACE:?}; stopping them");
-        workers.shutdown().await;
+    stop.cancel();
+    if tokio::time::timeout(WORKER_GRACE, workers.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("workers did not stop within {WORKER_GRACE:?}; leaving them");
     }
     // Closing the pool lets SQLite checkpoint its journal and servers free the sessions.
     store.close().await;

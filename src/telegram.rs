@@ -22,6 +22,8 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, RequestError};
 
+use tokio_util::sync::CancellationToken;
+
 use crate::adapter::AdapterError;
 use crate::bot::{Bot, EventKey, IdentityHints, Incoming, IncomingKind, Reply, ReplyStatus};
 use crate::domain::{ChatIdentity, Platform};
@@ -124,19 +126,22 @@ impl Telegram {
 
     /// Learns the bot's name, registers the command menu and sets or removes the webhook,
     /// retrying until Telegram answers or `stopping` says to give up.
-    pub async fn prepare(&self, mut stopping: impl FnMut() -> bool) {
+    pub async fn prepare(&self, stop: &CancellationToken) {
         let mut backoff = Duration::from_millis(250);
         loop {
-            match self.try_prepare().await {
+            let tried = tokio::select! {
+                () = stop.cancelled() => return,
+                tried = self.try_prepare() => tried,
+            };
+            match tried {
                 Ok(()) => return,
                 Err(e) => {
                     tracing::warn!(error = %self.redact(&e), "telegram: set-up failed; retrying")
                 }
             }
-            if stopping() {
+            if !pause(stop, backoff).await {
                 return;
             }
-            tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     }
@@ -186,17 +191,14 @@ impl Telegram {
         Ok(())
     }
 
-    /// Long polling until `shutdown` resolves. An update is confirmed (the next offset passes
+    /// Long polling until `stop` is cancelled. An update is confirmed (the next offset passes
     /// it) only once it is handled; when the database is down the same batch is fetched again.
-    pub async fn poll(
-        &self,
-        mut stopping: impl FnMut() -> bool,
-        shutdown: impl std::future::Future<Output = ()>,
-    ) {
-        tokio::pin!(shutdown);
-        tokio::select! {
-            () = &mut shutdown => return,
-            () = self.prepare(&mut stopping) => {}
+    /// This loop is the project's own rather than teloxide's listener, which confirms an update
+    /// as soon as it is received: a message must not be lost when the database is down.
+    pub async fn poll(&self, stop: CancellationToken) {
+        self.prepare(&stop).await;
+        if stop.is_cancelled() {
+            return;
         }
         let mut offset: i32 = 0;
         let mut backoff = Duration::from_millis(250);
@@ -208,18 +210,22 @@ impl Telegram {
                 .timeout(POLL_TIMEOUT_SECS)
                 .allowed_updates(ALLOWED.to_vec());
             let updates = tokio::select! {
-                () = &mut shutdown => return,
+                () = stop.cancelled() => return,
                 result = request => result,
             };
             let updates = match updates {
                 Ok(updates) => updates,
                 Err(RequestError::RetryAfter(wait)) => {
-                    tokio::time::sleep(wait.duration()).await;
+                    if !pause(&stop, wait.duration()).await {
+                        return;
+                    }
                     continue;
                 }
                 Err(e) => {
                     tracing::warn!(error = %self.redact(&e), "telegram: getUpdates failed");
-                    tokio::time::sleep(backoff).await;
+                    if !pause(&stop, backoff).await {
+                        return;
+                    }
                     backoff = (backoff * 2).min(MAX_BACKOFF);
                     continue;
                 }
@@ -234,12 +240,14 @@ impl Telegram {
                 offset = i32::try_from(id).map_or(offset, |id| id.saturating_add(1));
             }
             if retry {
-                tokio::time::sleep(backoff).await;
+                if !pause(&stop, backoff).await {
+                    return;
+                }
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             } else {
                 backoff = Duration::from_millis(250);
             }
-            if stopping() {
+            if stop.is_cancelled() {
                 return;
             }
         }
@@ -568,6 +576,14 @@ fn split(text: &str, limit: usize) -> Vec<String> {
         parts.push(current);
     }
     parts
+}
+
+/// Waits `how_long` unless `stop` is cancelled first; says whether to go on.
+async fn pause(stop: &CancellationToken, how_long: Duration) -> bool {
+    tokio::select! {
+        () = stop.cancelled() => false,
+        () = tokio::time::sleep(how_long) => true,
+    }
 }
 
 /// Compares two byte strings in time that depends only on their lengths.

@@ -9,7 +9,7 @@
 //! no worker can send anything more.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -597,12 +597,12 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = tokio_util::sync::CancellationToken::new();
     let handles: Vec<_> = workers
         .iter()
         .map(|w| {
             let (w, stop) = (w.clone(), stop.clone());
-            tokio::spawn(async move { w.run(|| stop.load(Ordering::Relaxed)).await })
+            tokio::spawn(async move { w.run(stop).await })
         })
         .collect();
     let deadline = Instant::now() + WAIT;
@@ -614,7 +614,7 @@ where
         }
         tokio::time::sleep(POLL).await;
     }
-    stop.store(true, Ordering::Relaxed);
+    stop.cancel();
     for h in handles {
         h.await.expect("a worker does not panic");
     }
