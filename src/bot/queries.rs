@@ -47,15 +47,7 @@ impl Bot {
             ],
         )];
         for row in summary.by_category.iter().take(12) {
-            let total_in_currency = spent
-                .iter()
-                .find(|(c, _)| *c == row.currency)
-                .map_or(Decimal::ZERO, |(_, t)| *t);
-            let share = if total_in_currency.is_zero() {
-                Decimal::ZERO
-            } else {
-                (row.total * Decimal::from(100) / total_in_currency).round()
-            };
+            let share = share(row, &spent);
             lines.push(format!(
                 "  {} {} ({share} %)",
                 self.label(lang, &row.category),

@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{Bot, Turn, money};
+use super::{Bot, Turn, money, share};
 use crate::domain::{Category, Currency, DateRange, EntryKind, Summary};
 use crate::intent::{Ask, Query};
 use crate::ledger::{EntryQuery, LedgerError};
@@ -119,15 +119,7 @@ impl Bot {
         let spent = summary.spent();
         let mut lines = vec![self.t(lang, "top_head", &[("period", &period)])];
         for (i, row) in summary.by_category.iter().take(n).enumerate() {
-            let of = spent
-                .iter()
-                .find(|(c, _)| *c == row.currency)
-                .map_or(Decimal::ZERO, |(_, t)| *t);
-            let share = if of.is_zero() {
-                Decimal::ZERO
-            } else {
-                (row.total * Decimal::from(100) / of).round()
-            };
+            let share = share(row, &spent);
             lines.push(format!(
                 "  {}. {} {} ({share} %, {})",
                 i + 1,

@@ -120,3 +120,16 @@ impl Bot {
         text
     }
 }
+
+/// A category's share of what was spent in its currency, in whole percent.
+pub(super) fn share(row: &crate::domain::CategoryTotal, spent: &[(Currency, Decimal)]) -> Decimal {
+    let of = spent
+        .iter()
+        .find(|(c, _)| *c == row.currency)
+        .map_or(Decimal::ZERO, |(_, t)| *t);
+    if of.is_zero() {
+        Decimal::ZERO
+    } else {
+        (row.total * Decimal::from(100) / of).round()
+    }
+}
