@@ -74,7 +74,15 @@ impl Bot {
             let month = self.t(lang, &format!("month_{}", range.from.month()), &[]);
             return format!("{month} {}", range.from.year());
         }
-        range.to_string()
+        match self.catalogue.own_reply(lang, "day_month") {
+            Some(_) => format!(
+                "{} – {} {}",
+                self.day_label(lang, range.from),
+                self.day_label(lang, range.to),
+                range.to.year()
+            ),
+            None => range.to_string(),
+        }
     }
 
     /// "12.00 USD · food · lunch · Tue 24 Nov (#7)"

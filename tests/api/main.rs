@@ -19,5 +19,6 @@ mod sendgrid;
 mod stories;
 mod telegram;
 mod test_db;
+mod transcripts;
 mod web;
 mod webdriver;

@@ -7,6 +7,19 @@ use super::*;
 /// list, not money. Takes it out of the amounts.
 pub(super) fn list_count(toks: &mut [Tok], amounts: &mut Vec<Amount>) -> Option<u32> {
     let counts = |t: &Tok| t.has(Role::Last) || t.has(Role::Top) || t.has(Role::Largest);
+    // `top 3 categories`: a count before a plural is no amount, so it is still a bare number.
+    let bare = (1..toks.len()).find(|&i| {
+        let t = &toks[i];
+        !t.used && t.t.kind == Kind::Number && t.t.suffix.is_empty() && counts(&toks[i - 1])
+    });
+    if let Some(i) = bare {
+        if let Ok(n) = toks[i].t.norm.parse::<u32>() {
+            if (1..=100).contains(&n) {
+                toks[i].used = true;
+                return Some(n);
+            }
+        }
+    }
     let at = amounts.iter().position(|a| {
         a.currency.is_none()
             && a.value.fract().is_zero()
