@@ -8,6 +8,8 @@
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
+use serde_norway::Value as Yaml;
+
 /// The configuration variables of the contract (docs/contract.md, "Configuration"), copied
 /// here on purpose: a manifest naming anything else sets a variable the service never reads.
 const CONTRACT_VARIABLES: &[&str] = &[
@@ -50,69 +52,47 @@ fn read(relative: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// The lines of a YAML text without comments (whole-line and trailing ` # …`) and blank lines.
-fn yaml_lines(text: &str) -> Vec<&str> {
-    text.lines()
-        .map(|line| match line.find(" #") {
-            Some(i) if !line[..i].contains('"') => line[..i].trim_end(),
-            _ => line.trim_end(),
-        })
-        .filter(|line| {
-            let t = line.trim_start();
-            !t.is_empty() && !t.starts_with('#')
-        })
-        .collect()
+/// A manifest of `k8s/`, parsed.
+fn manifest(relative: &str) -> Yaml {
+    let text = read(relative);
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{relative} is not YAML: {e}"))
 }
 
-fn indent(line: &str) -> usize {
-    line.len() - line.trim_start().len()
+/// The value at a path of keys and list indexes (`["spec", "template", …]`).
+fn at<'a>(doc: &'a Yaml, path: &[&str]) -> &'a Yaml {
+    path.iter().fold(doc, |v, key| match key.parse::<usize>() {
+        Ok(i) => &v[i],
+        Err(_) => &v[*key],
+    })
 }
 
-/// The lines nested under the first line that is exactly `key:` (or `- key:`), at any depth.
-fn block<'a>(lines: &[&'a str], key: &str) -> Vec<&'a str> {
-    let header = format!("{key}:");
-    let Some(start) = lines.iter().position(|l| {
-        let t = l.trim_start();
-        t == header || t.strip_prefix("- ") == Some(&header)
-    }) else {
-        panic!("no `{key}:` block in:\n{}", lines.join("\n"));
-    };
-    let outer = indent(lines[start]);
-    lines[start + 1..]
-        .iter()
-        .take_while(|l| indent(l) > outer)
-        .copied()
-        .collect()
+/// A scalar as text (numbers too), or a panic naming where it was looked for.
+fn text(v: &Yaml, what: &str) -> String {
+    match v {
+        Yaml::String(s) => s.clone(),
+        Yaml::Number(n) => n.to_string(),
+        Yaml::Bool(b) => b.to_string(),
+        other => panic!("{what} is not a scalar: {other:?}"),
+    }
 }
 
-/// The value of the first `key: value` line among `lines`, without quotes.
-fn value<'a>(lines: &[&'a str], key: &str) -> &'a str {
-    let prefix = format!("{key}:");
-    lines
-        .iter()
-        .find_map(|l| {
-            let t = l.trim_start();
-            let t = t.strip_prefix("- ").unwrap_or(t);
-            t.strip_prefix(&prefix)
-        })
-        .map(|v| v.trim().trim_matches('"'))
-        .unwrap_or_else(|| panic!("no `{key}:` in:\n{}", lines.join("\n")))
+/// The keys of a mapping (`data:` of a ConfigMap, `stringData:` of a Secret).
+fn keys(map: &Yaml) -> Vec<String> {
+    map.as_mapping()
+        .map(|m| m.keys().map(|k| text(k, "a key")).collect())
+        .unwrap_or_default()
 }
 
-/// The keys of a flat map block (`data:` of a ConfigMap, `stringData:` of a Secret).
-fn keys(map: &[&str]) -> Vec<String> {
-    map.iter()
-        .filter_map(|l| l.trim_start().split_once(':'))
-        .map(|(k, _)| k.trim().to_owned())
-        .collect()
-}
-
-/// The items of a list block of scalars (`- item`).
-fn items(list: &[&str]) -> Vec<String> {
-    list.iter()
-        .filter_map(|l| l.trim_start().strip_prefix("- "))
-        .map(|i| i.trim().trim_matches('"').to_owned())
-        .collect()
+/// The one container of the Deployment's pod, or its one init container.
+fn pod_container(kind: &str) -> Yaml {
+    let deployment = manifest("k8s/deployment.yaml");
+    let list = at(&deployment, &["spec", "template", "spec", kind]);
+    assert_eq!(
+        list.as_sequence().map(Vec::len),
+        Some(1),
+        "one entry in {kind}"
+    );
+    list[0].clone()
 }
 
 /// `path` with its `.` and `..` components resolved, without touching the file system.
@@ -189,18 +169,18 @@ fn dockerfile_env() -> Vec<(String, String)> {
 }
 
 fn configmap_variables() -> Vec<String> {
-    let text = read("k8s/configmap.yaml");
-    keys(&block(&yaml_lines(&text), "data"))
+    keys(&manifest("k8s/configmap.yaml")["data"])
 }
 
 fn secret_example_variables() -> Vec<String> {
-    let text = read("k8s/secret.example.yaml");
-    keys(&block(&yaml_lines(&text), "stringData"))
+    keys(&manifest("k8s/secret.example.yaml")["stringData"])
 }
 
 fn kustomization_resources() -> Vec<String> {
-    let text = read("k8s/kustomization.yaml");
-    items(&block(&yaml_lines(&text), "resources"))
+    manifest("k8s/kustomization.yaml")["resources"]
+        .as_sequence()
+        .map(|items| items.iter().map(|i| text(i, "a resource")).collect())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -246,8 +226,10 @@ fn credentials_are_in_the_secret_example_and_never_in_the_configmap() {
 
 #[test]
 fn the_secret_example_points_the_replicas_at_a_shared_database_not_sqlite() {
-    let text = read("k8s/secret.example.yaml");
-    let url = value(&block(&yaml_lines(&text), "stringData"), "DATABASE_URL");
+    let url = text(
+        &manifest("k8s/secret.example.yaml")["stringData"]["DATABASE_URL"],
+        "DATABASE_URL",
+    );
     assert!(
         url.starts_with("postgres://") || url.starts_with("mysql://"),
         "several replicas need PostgreSQL or MySQL, not {url:?}"
@@ -365,19 +347,16 @@ fn the_image_build_copies_every_file_the_crate_embeds() {
 
 #[test]
 fn the_probes_point_at_healthz_and_readyz() {
-    let text = read("k8s/deployment.yaml");
-    let lines = yaml_lines(&text);
-    let container = block(&lines, "containers");
-    assert_eq!(
-        value(&block(&container, "livenessProbe"), "path"),
-        "/healthz"
+    let container = pod_container("containers");
+    let probe = |name: &str| text(at(&container, &[name, "httpGet", "path"]), name);
+    assert_eq!(probe("livenessProbe"), "/healthz");
+    assert_eq!(probe("readinessProbe"), "/readyz");
+    let deployment = manifest("k8s/deployment.yaml");
+    let annotations = at(
+        &deployment,
+        &["spec", "template", "metadata", "annotations"],
     );
-    assert_eq!(
-        value(&block(&container, "readinessProbe"), "path"),
-        "/readyz"
-    );
-    let annotations = block(&lines, "annotations");
-    assert_eq!(value(&annotations, "prometheus.io/path"), "/metrics");
+    assert_eq!(text(&annotations["prometheus.io/path"], "path"), "/metrics");
 }
 
 #[test]
@@ -405,21 +384,23 @@ fn the_container_port_is_the_exposed_port_and_the_default_listen_port() {
         "listen on every interface"
     );
 
-    let configmap = read("k8s/configmap.yaml");
-    let addr = value(
-        &block(&yaml_lines(&configmap), "data"),
+    let addr = text(
+        &manifest("k8s/configmap.yaml")["data"]["SPENDBOT_HTTP_ADDR"],
         "SPENDBOT_HTTP_ADDR",
     );
-    assert_eq!(port_of(addr), port, "configmap.yaml SPENDBOT_HTTP_ADDR");
+    assert_eq!(port_of(&addr), port, "configmap.yaml SPENDBOT_HTTP_ADDR");
 
-    let deployment = read("k8s/deployment.yaml");
-    let lines = yaml_lines(&deployment);
-    let container = block(&lines, "containers");
-    let container_port: u16 = value(&container, "containerPort")
+    let container = pod_container("containers");
+    let container_port: u16 = text(at(&container, &["ports", "0", "containerPort"]), "port")
         .parse()
         .expect("containerPort is a number");
     assert_eq!(container_port, port, "deployment.yaml containerPort");
-    let scraped: u16 = value(&block(&lines, "annotations"), "prometheus.io/port")
+    let deployment = manifest("k8s/deployment.yaml");
+    let annotations = at(
+        &deployment,
+        &["spec", "template", "metadata", "annotations"],
+    );
+    let scraped: u16 = text(&annotations["prometheus.io/port"], "prometheus.io/port")
         .parse()
         .expect("prometheus.io/port is a number");
     assert_eq!(
@@ -430,19 +411,26 @@ fn the_container_port_is_the_exposed_port_and_the_default_listen_port() {
 
 #[test]
 fn replicas_start_on_a_migrated_schema_from_an_init_container() {
-    let text = read("k8s/deployment.yaml");
-    let lines = yaml_lines(&text);
-    let init = block(&lines, "initContainers");
-    assert_eq!(value(&init, "args"), r#"["migrate"]"#);
-    let containers = block(&lines, "containers");
-    assert_eq!(value(&containers, "args"), r#"["serve"]"#);
-    for name in ["configMapRef", "secretRef"] {
-        assert_eq!(value(&block(&init, name), "name"), "spendbot", "{name}");
-        assert_eq!(
-            value(&block(&containers, name), "name"),
-            "spendbot",
-            "{name}"
-        );
+    let init = pod_container("initContainers");
+    let server = pod_container("containers");
+    let args = |c: &Yaml| {
+        c["args"]
+            .as_sequence()
+            .map(|a| a.iter().map(|x| text(x, "an argument")).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    assert_eq!(args(&init), ["migrate"]);
+    assert_eq!(args(&server), ["serve"]);
+    for c in [&init, &server] {
+        let sources = c["envFrom"].as_sequence().cloned().unwrap_or_default();
+        for name in ["configMapRef", "secretRef"] {
+            assert!(
+                sources
+                    .iter()
+                    .any(|s| s[name]["name"].as_str() == Some("spendbot")),
+                "{name} spendbot in {sources:?}"
+            );
+        }
     }
 }
 
