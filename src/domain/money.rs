@@ -14,17 +14,20 @@ pub const MAX_AMOUNT: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false,
 pub struct Currency([u8; 3]);
 
 impl Currency {
-    /// Parses a three-letter code, in any case (`usd`, `EUR`).
+    /// Parses an ISO 4217 code, in any case (`usd`, `EUR`); `None` for three letters that name
+    /// no currency. The list is the `iso_currency` crate's, the one list of the project.
     pub fn parse(code: &str) -> Option<Self> {
         let bytes = code.trim().as_bytes();
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
             return None;
         }
-        Some(Self([
+        let upper = [
             bytes[0].to_ascii_uppercase(),
             bytes[1].to_ascii_uppercase(),
             bytes[2].to_ascii_uppercase(),
-        ]))
+        ];
+        let currency = Self(upper);
+        iso_currency::Currency::from_code(currency.code()).map(|_| currency)
     }
 
     /// The code as text, e.g. `"EUR"`.
@@ -33,14 +36,12 @@ impl Currency {
         std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
 
-    /// How many decimal places the currency's minor unit has (cents: 2, yen: 0, dinar: 3).
+    /// How many decimal places the currency's minor unit has (cents: 2, yen: 0, dinar: 3,
+    /// Unidad de Fomento: 4), from ISO 4217; 2 for a code without one (gold, funds).
     pub fn minor_digits(&self) -> u32 {
-        match self.code() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
-            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
-            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
-            _ => 2,
-        }
+        iso_currency::Currency::from_code(self.code())
+            .and_then(iso_currency::Currency::exponent)
+            .map_or(2, u32::from)
     }
 
     /// The United States dollar, the built-in default.
@@ -178,6 +179,16 @@ impl fmt::Debug for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn currencies_are_iso_4217_with_its_minor_units() {
+        assert_eq!(Currency::parse("clf").map(|c| c.minor_digits()), Some(4));
+        assert_eq!(Currency::parse("KWD").map(|c| c.minor_digits()), Some(3));
+        assert_eq!(Currency::parse("jpy").map(|c| c.minor_digits()), Some(0));
+        assert!(Currency::parse("ZWG").is_some());
+        assert_eq!(Currency::parse("ABC"), None);
+        assert_eq!(Currency::parse("usdx"), None);
+    }
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str_exact(s).expect("test decimal")

@@ -239,11 +239,6 @@ impl Catalogue {
             letter_signs,
             dot_thousands,
             symbols,
-            iso: common_file
-                .iso_codes
-                .iter()
-                .map(|c| c.to_uppercase())
-                .collect::<FxHashSet<_>>(),
         };
         // English first: it owns the words it shares with later languages in the merged lexicon.
         let mut files = Vec::new();
@@ -491,7 +486,7 @@ impl Catalogue {
         if let Some(c) = self.common.symbols.get(&folded) {
             return Some(*c);
         }
-        if text.len() == 3 && self.common.iso.contains(&text.to_ascii_uppercase()) {
+        if text.len() == 3 {
             return Currency::parse(text);
         }
         self.merged.phrases.get(&folded).and_then(|entries| {

@@ -402,8 +402,6 @@ impl Dates {
 pub(crate) struct CommonFile {
     /// Currency signs and the code each one means when no word says otherwise.
     pub symbols: HashMap<String, String>,
-    /// ISO 4217 codes recognised when written in capitals (`CHF 100`).
-    pub iso_codes: Vec<String>,
     /// Codes also recognised in lower case (`12 eur`); words like `try` or `all` are not.
     pub lowercase_codes: Vec<String>,
     /// Merchant names: weak category hints that any category word beats.

@@ -141,7 +141,6 @@ impl Tok {
 #[derive(Debug, Default)]
 pub(crate) struct Common {
     pub symbols: FxHashMap<String, Currency>,
-    pub iso: FxHashSet<String>,
     /// `RM`, matched as written.
     pub letter_signs: FxHashMap<String, Currency>,
     /// Currencies where `25.000` is twenty-five thousand.

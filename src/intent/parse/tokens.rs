@@ -37,10 +37,8 @@ pub(super) fn annotate(tokens: Vec<Token>, lex: &Lexicon, common: &Common, text:
                         roles.clear();
                         roles.push((Role::Currency(*c), 1));
                     }
-                    if raw.len() == 3
-                        && raw.bytes().all(|b| b.is_ascii_uppercase())
-                        && common.iso.contains(raw)
-                    {
+                    // `CHF 100`: an ISO 4217 code written in capitals.
+                    if raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_uppercase()) {
                         if let Some(c) = Currency::parse(raw) {
                             roles.push((Role::Currency(c), 1));
                         }
