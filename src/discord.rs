@@ -375,14 +375,8 @@ fn http_client(settings: &Settings, token: Option<&SecretString>) -> Result<Http
         })?;
     let base = settings.discord.api_url.trim_end_matches('/');
     let mut builder = HttpBuilder::new(token).client(client);
-    if let Some(app) = settings
-        .discord
-        .application_id
-        .as_deref()
-        .and_then(|a| a.parse::<u64>().ok())
-        .filter(|a| *a > 0)
-    {
-        builder = builder.application_id(app.into());
+    if let Some(app) = settings.discord.application_id {
+        builder = builder.application_id(app.get().into());
     }
     if base != DISCORD_API {
         // serenity ignores a proxy while its rate limiter is on (docs/protocols.md, 4.3);

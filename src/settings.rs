@@ -122,8 +122,8 @@ pub struct DiscordSettings {
     /// `DISCORD_PUBLIC_KEY`, 64 hex digits. Not a secret: Discord publishes it, and it only
     /// verifies signatures.
     pub public_key: Option<String>,
-    /// `DISCORD_APPLICATION_ID`.
-    pub application_id: Option<String>,
+    /// `DISCORD_APPLICATION_ID`: Discord's numeric id of the application.
+    pub application_id: Option<std::num::NonZeroU64>,
     /// `DISCORD_BOT_TOKEN`.
     pub bot_token: Option<SecretString>,
     /// `DISCORD_API_URL`, version path included, without a trailing slash.
@@ -252,13 +252,18 @@ impl Settings {
         let telegram = TelegramSettings {
             bot_token: secret("TELEGRAM_BOT_TOKEN"),
             api_url: parse_http_url("TELEGRAM_API_URL", &required("TELEGRAM_API_URL"))?,
-            webhook_secret: secret("TELEGRAM_WEBHOOK_SECRET"),
+            webhook_secret: get("TELEGRAM_WEBHOOK_SECRET")
+                .map(|s| parse_webhook_secret(&s))
+                .transpose()?,
         };
+        check_webhook_reachable(&telegram, &http)?;
         let discord = DiscordSettings {
             public_key: get("DISCORD_PUBLIC_KEY")
                 .map(|k| parse_public_key(&k))
                 .transpose()?,
-            application_id: get("DISCORD_APPLICATION_ID").map(|s| s.trim().to_owned()),
+            application_id: get("DISCORD_APPLICATION_ID")
+                .map(|s| parse_application_id(&s))
+                .transpose()?,
             bot_token: secret("DISCORD_BOT_TOKEN"),
             api_url: parse_http_url("DISCORD_API_URL", &required("DISCORD_API_URL"))?,
         };
@@ -460,6 +465,49 @@ fn parse_log_format(value: &str) -> Result<LogFormat, SettingsError> {
     }
 }
 
+/// Discord's application id: a positive number (a snowflake).
+fn parse_application_id(value: &str) -> Result<std::num::NonZeroU64, SettingsError> {
+    value.trim().parse().map_err(|_| {
+        invalid(
+            "DISCORD_APPLICATION_ID",
+            format!(
+                "{} is not Discord's numeric application id",
+                shown(value.trim())
+            ),
+        )
+    })
+}
+
+/// Telegram's webhook secret: 1 to 256 of `A-Z a-z 0-9 _ -`, or `setWebhook` refuses it.
+fn parse_webhook_secret(value: &str) -> Result<SecretString, SettingsError> {
+    let v = value.trim();
+    let fine = (1..=256).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if fine {
+        Ok(SecretString::from(v.to_owned()))
+    } else {
+        Err(invalid(
+            "TELEGRAM_WEBHOOK_SECRET",
+            "must be 1 to 256 letters, digits, _ or - (Telegram refuses anything else)",
+        ))
+    }
+}
+
+/// The real Telegram sends webhooks to https addresses only: with a webhook secret and
+/// Telegram's own API, the public URL must be https (a local test API may use http).
+fn check_webhook_reachable(t: &TelegramSettings, http: &HttpSettings) -> Result<(), SettingsError> {
+    let real_telegram = t.api_url.starts_with("https://api.telegram.org");
+    let webhook = t.bot_token.is_some() && t.webhook_secret.is_some();
+    if webhook && real_telegram && !http.public_url.starts_with("https://") {
+        return Err(invalid(
+            "SPENDBOT_PUBLIC_URL",
+            "must be an https:// address: Telegram delivers webhooks over https only",
+        ));
+    }
+    Ok(())
+}
+
 fn parse_public_key(value: &str) -> Result<String, SettingsError> {
     let v = value.trim();
     if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -602,6 +650,7 @@ mod tests {
             ),
             ("TELEGRAM_BOT_TOKEN", "123456:tg-token-secret"),
             ("TELEGRAM_WEBHOOK_SECRET", "webhook-secret-value"),
+            ("SPENDBOT_PUBLIC_URL", "https://spend.example.com"),
             ("DISCORD_BOT_TOKEN", "discord-token-secret"),
             ("SENDGRID_API_KEY", "SG.sendgrid-key-secret"),
         ]))
@@ -663,6 +712,9 @@ mod tests {
             ("SPENDBOT_LOG_FORMAT", "xml"),
             ("SPENDBOT_LOG", "[[["),
             ("DISCORD_PUBLIC_KEY", "nothex"),
+            ("DISCORD_APPLICATION_ID", "my-app"),
+            ("DISCORD_APPLICATION_ID", "0"),
+            ("TELEGRAM_WEBHOOK_SECRET", "has spaces!"),
             ("DATABASE_URL", "oracle://x"),
             ("SPENDBOT_EMAIL_FROM", "nobody"),
         ];
@@ -671,6 +723,26 @@ mod tests {
             assert!(e.starts_with(name), "{e}");
             assert!(!e.contains('\n'), "{e}");
         }
+    }
+
+    #[test]
+    fn telegram_webhooks_need_an_https_address_when_telegram_is_real() {
+        let webhook = [
+            ("TELEGRAM_BOT_TOKEN", "123:abc"),
+            ("TELEGRAM_WEBHOOK_SECRET", "s3cret"),
+        ];
+        let e = error_of(&webhook);
+        assert!(
+            e.starts_with("SPENDBOT_PUBLIC_URL") && e.contains("https"),
+            "{e}"
+        );
+        let mut secure = webhook.to_vec();
+        secure.push(("SPENDBOT_PUBLIC_URL", "https://spend.example.com"));
+        assert!(Settings::from_sources(None, &env(&secure)).is_ok());
+        // A local API (a test's fake) takes webhooks on http.
+        let mut local = webhook.to_vec();
+        local.push(("TELEGRAM_API_URL", "http://127.0.0.1:5555"));
+        assert!(Settings::from_sources(None, &env(&local)).is_ok());
     }
 
     #[test]
