@@ -163,6 +163,7 @@ const LAYERS: &[Layer] = &[
             "lib.rs",
             "startup.rs",
             "settings.rs",
+            "settings/",
             "telemetry.rs",
             "metrics.rs",
         ],
