@@ -666,6 +666,44 @@ async fn every_other_command_answers_with_the_cores_reply() {
 // --- autocomplete -----------------------------------------------------------------------------
 
 #[tokio::test]
+async fn notices_and_category_suggestions_follow_the_persons_locale() {
+    let d = start().await;
+    let in_spanish = |mut payload: Value| {
+        payload["locale"] = json!("es-ES");
+        payload
+    };
+    let unknown = d
+        .answer(&in_spanish(dc::command_in_guild(
+            next_id(),
+            MEMBER,
+            "fly",
+            json!([]),
+        )))
+        .await;
+    assert!(
+        message(&unknown).contains("No conozco ese comando"),
+        "{unknown}"
+    );
+    let answer = d
+        .answer(&in_spanish(dc::autocomplete(
+            next_id(),
+            MEMBER,
+            "spent",
+            dc::options(&[("amount", "12")]),
+            "category",
+            "com",
+        )))
+        .await;
+    // Shown in her words, sent as the category's own name.
+    assert!(
+        choices(&answer)
+            .iter()
+            .any(|(name, value)| name == "comida" && value == "food"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
 async fn category_currency_and_period_options_offer_autocomplete() {
     let d = start().await;
     let amount = dc::options(&[("amount", "12")]);
