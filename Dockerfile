@@ -7,43 +7,29 @@
 #
 # No system libraries are needed: TLS is rustls and SQLite is bundled by sqlx.
 
-FROM rust:1-bookworm AS builder
+FROM rust:1-bookworm AS chef
+RUN cargo install cargo-chef --locked --version ^0.1
 WORKDIR /app
 
-# 1. Dependencies only, cached until the manifest, the lock file, the build script, the intents
-#    or the migrations change. cargo reads a manifest only when every target it names exists,
-#    so each one ([lib], [[bin]], [[test]], [[bench]], [[example]]) gets an empty stand-in,
-#    listed from Cargo.toml itself: a new bench or test needs no change here.
+# 1. The recipe: the manifest, the lock file and every target's path, read by cargo-chef from
+#    the whole tree, so a new test, bench or binary needs no change here.
+FROM chef AS planner
+COPY . .
+RUN cargo chef prepare --recipe-path recipe.json
+
+# 2. Dependencies only, cached until the recipe changes (a dependency, a feature, a target).
+FROM chef AS builder
+COPY --from=planner /app/recipe.json recipe.json
+RUN cargo chef cook --release --locked --recipe-path recipe.json --bin spendbot
+
+# 3. The crate itself: the sources and what the build script and the templates read.
 COPY Cargo.toml Cargo.lock build.rs askama.toml ./
 COPY intents ./intents
 COPY migrations ./migrations
-RUN mkdir -p src \
-    && echo 'fn main() {}' > src/main.rs \
-    && touch src/lib.rs \
-    && awk -F'"' ' \
-        function flush() { if (dir != "") print (path != "" ? path : dir "/" name ".rs"); dir = "" }; \
-        /^\[/ { flush(); path = ""; name = "" }; \
-        /^\[\[bin\]\]/ { dir = "src/bin" }; \
-        /^\[\[test\]\]/ { dir = "tests" }; \
-        /^\[\[bench\]\]/ { dir = "benches" }; \
-        /^\[\[example\]\]/ { dir = "examples" }; \
-        /^name *=/ { name = $2 }; \
-        /^path *=/ { path = $2 }; \
-        END { flush() }' Cargo.toml \
-    | while read -r target; do \
-        mkdir -p "$(dirname "$target")"; \
-        [ -e "$target" ] || echo 'fn main() {}' > "$target"; \
-    done \
-    && cargo build --release --locked \
-    && rm -rf src
-
-# 2. The real sources (the test and bench stand-ins stay: the manifest still names them).
-#    COPY keeps the files' own modification times, which may be older than the stand-in's
-#    build, so forget the stand-in's fingerprints to make cargo rebuild the crate.
 COPY src ./src
-RUN rm -rf target/release/.fingerprint/spendbot-* target/release/deps/spendbot-* \
-        target/release/deps/libspendbot-* \
-    && cargo build --release --locked \
+COPY benches ./benches
+COPY tests ./tests
+RUN cargo build --release --locked --bin spendbot \
     && install -D -m 0755 target/release/spendbot /out/spendbot
 
 FROM debian:bookworm-slim AS runtime

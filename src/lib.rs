@@ -6,7 +6,6 @@
 //! ARCHITECTURE.md has the map.
 
 pub mod adapter;
-pub mod alerts;
 pub mod bot;
 pub mod chart;
 pub mod console;

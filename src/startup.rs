@@ -9,7 +9,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use axum::Router;
@@ -25,13 +25,12 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::alerts::Delivery;
 use crate::bot::Bot;
 use crate::discord::Discord;
 use crate::intent::Catalogue;
 use crate::ledger::{AccountDefaults, Ledger};
 use crate::metrics::Metrics;
-use crate::notify::SendGrid;
+use crate::notify::{ChatSender, Delivery, SendGrid};
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::telegram::Telegram;
@@ -143,17 +142,22 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The adapters that are on, as the outbox worker's way to reach people in chat.
+pub fn chat_senders(state: &AppState) -> Vec<Arc<dyn ChatSender>> {
+    let mut senders: Vec<Arc<dyn ChatSender>> = Vec::new();
+    if let Some(tg) = &state.telegram {
+        senders.push(tg.clone());
+    }
+    if let Some(dc) = &state.discord {
+        senders.push(dc.clone());
+    }
+    senders
+}
+
 /// Starts the background workers (the outbox worker, Telegram long polling …) on `workers`,
 /// each stopping when `stop` is cancelled.
 fn spawn_workers(state: &AppState, stop: &CancellationToken, workers: &TaskTracker) {
-    let delivery = Delivery::new(
-        state.ledger.clone(),
-        state.bot.clone(),
-        state.telegram.clone(),
-        state.discord.clone(),
-        state.mail.clone(),
-        &state.settings.email.from,
-    );
+    let delivery = Delivery::new(state.bot.clone(), chat_senders(state), state.mail.clone());
     // The worker checks for the stop between alerts; it is never cut off in the middle of one,
     // which could send it twice (the serve grace period bounds how long it may take).
     let stop_delivery = stop.clone();
@@ -269,31 +273,20 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Counts every request by route template and status.
+/// Counts every request by route template and status and times it; the in-flight gauge is a
+/// guard, so a request cancelled halfway leaves it right.
 async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    state.metrics.add_gauge(
-        "spendbot_http_requests_in_flight",
-        "HTTP requests being served.",
-        &[],
-        1,
-    );
+    let started = Instant::now();
+    let _in_flight = state.metrics.request_started();
     let response = next.run(request).await;
-    state.metrics.add_gauge(
-        "spendbot_http_requests_in_flight",
-        "HTTP requests being served.",
-        &[],
-        -1,
-    );
-    state.metrics.inc_counter(
-        "spendbot_http_requests_total",
-        "HTTP requests served, by route and status.",
-        &[("route", &route), ("status", response.status().as_str())],
-    );
+    state
+        .metrics
+        .request_finished(&route, response.status().as_u16(), started.elapsed());
     response
 }
 
@@ -325,22 +318,28 @@ async fn readyz(State(state): State<AppState>) -> Response {
             )
         }
     };
-    state.metrics.inc_counter(
-        "spendbot_readiness_checks_total",
-        "Readiness checks of the database, by result.",
-        &[("result", result)],
-    );
+    state.metrics.readiness_checked(result);
     (status, body).into_response()
 }
 
-/// The metrics in the Prometheus text format.
-async fn metrics(State(state): State<AppState>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.metrics.render(),
-    )
-        .into_response()
+/// The metrics: OpenMetrics for a scraper that asks for it (Prometheus does), else the classic
+/// Prometheus text format.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let openmetrics = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/openmetrics-text"));
+    if openmetrics {
+        (
+            [(header::CONTENT_TYPE, crate::metrics::OPENMETRICS)],
+            state.metrics.render_openmetrics(),
+        )
+            .into_response()
+    } else {
+        (
+            [(header::CONTENT_TYPE, crate::metrics::PROMETHEUS_TEXT)],
+            state.metrics.render_text(),
+        )
+            .into_response()
+    }
 }

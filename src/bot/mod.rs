@@ -23,6 +23,7 @@ mod alerts;
 mod buttons;
 mod corrections;
 mod limits;
+mod outbox;
 mod queries;
 mod questions;
 mod recording;

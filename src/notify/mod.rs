@@ -1,8 +1,11 @@
-//! Notifications leaving the service: overspend and warning alerts by email (and, through the
-//! delivery worker, by chat).
+//! Notifications leaving the service: alerts and notices by email and chat.
+//!
+//! [`delivery`] is the outbox worker: it claims due alerts from an [`AlertSource`] (the bot,
+//! which words them), sends the email first and then the chat messages through the
+//! [`ChatSender`]s the Telegram and Discord adapters implement, and records each outcome.
 //!
 //! [`sendgrid`] is the SendGrid v3 Mail Send client: one [`Mail`] becomes one
-//! `POST /v3/mail/send`, retried with jittered exponential backoff on connection failures,
+//! `POST /v3/mail/send`, retried (`backon`) with jittered exponential backoff on connection failures,
 //! 429 and 5xx, never on any other 4xx, and answered with SendGrid's message id.
 //!
 //! What this layer never does: decide *whether* an alert is due (the ledger does, writing it
@@ -11,6 +14,8 @@
 //! not the client's), talk to a chat platform's crate directly, or log an API key or a
 //! recipient's address.
 
+pub mod delivery;
 pub mod sendgrid;
 
+pub use delivery::{AlertSource, ChatSender, Delivery};
 pub use sendgrid::{Mail, RetryPolicy, SendError, SendGrid};

@@ -2,7 +2,7 @@
 //!
 //! [`SendGrid::send`] turns one [`Mail`] into `POST {SENDGRID_API_URL}/v3/mail/send` with a
 //! bearer key and answers SendGrid's message id (`X-Message-Id` of a `202`; `None` for a
-//! sandbox `200`). It retries, with exponential backoff and full jitter, only when SendGrid
+//! sandbox `200`). It retries (`backon`: exponential backoff with jitter) only when SendGrid
 //! asks for it or provably never saw the request: a failed connection, `429` (waiting for
 //! `Retry-After`, else `X-RateLimit-Reset`, at most [`RetryPolicy::max`]) and `5xx`. Any other
 //! `4xx` is [`SendError::Rejected`] at once, with SendGrid's error messages. A timeout or a
@@ -14,10 +14,10 @@
 //! in no log line or error (SendGrid's own error texts are scrubbed of both).
 
 use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use backon::{ExponentialBuilder, Retryable as _};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -135,16 +135,16 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Full jitter: uniform in `[0, min(max, base * 2^retry)]`, `retry` counting from 0.
-    fn backoff(&self, retry: u32, rng: &mut impl Rng) -> Duration {
-        let ceiling = self
-            .base
-            .saturating_mul(2u32.saturating_pow(retry))
-            .min(self.max);
-        if ceiling.is_zero() {
-            return Duration::ZERO;
-        }
-        rng.random_range(Duration::ZERO..=ceiling)
+    /// The policy as a backoff: `base`, doubling, at most `max`, with jitter that adds up to
+    /// as much again (so that clients failing together do not retry together), for
+    /// `attempts - 1` retries.
+    fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(self.base)
+            .with_max_delay(self.max)
+            .with_factor(2.0)
+            .with_jitter()
+            .with_max_times(self.attempts.max(1).saturating_sub(1) as usize)
     }
 }
 
@@ -171,9 +171,8 @@ impl fmt::Debug for SendGrid {
     }
 }
 
-/// What one request came to.
-enum Attempt {
-    Accepted(Option<String>),
+/// Why one request did not deliver the mail.
+enum Failure {
     Rejected {
         status: u16,
         errors: Vec<String>,
@@ -229,67 +228,83 @@ impl SendGrid {
     pub async fn send(&self, mail: &Mail) -> Result<Option<String>, SendError> {
         let url = format!("{}/v3/mail/send", self.base);
         let body = mail.body(&self.from);
-        let attempts = self.policy.attempts.max(1);
-        let mut rng = StdRng::from_os_rng();
         let alert_id = mail.alert_id.as_str();
-        let mut attempt = 1;
-        loop {
-            let (last, hint) = match self.attempt(&url, &body, &mail.to).await {
-                Attempt::Accepted(message_id) => {
-                    tracing::info!(
-                        alert_id,
-                        attempt,
-                        message_id = message_id.as_deref().unwrap_or("(sandbox)"),
-                        "SendGrid accepted the mail"
-                    );
-                    return Ok(message_id);
-                }
-                Attempt::Rejected { status, errors } => {
-                    tracing::warn!(
-                        alert_id,
-                        attempt,
-                        status,
-                        errors = %summary(&errors),
-                        "SendGrid rejected the mail; not retrying"
-                    );
-                    return Err(SendError::Rejected { status, errors });
-                }
-                Attempt::Unknown(last) => {
-                    tracing::warn!(
-                        alert_id,
-                        attempt,
-                        error = %last,
-                        "SendGrid may or may not have the mail; not resending blindly"
-                    );
-                    return Err(SendError::GaveUp {
-                        last: format!("outcome unknown, not resent: {last}"),
-                    });
-                }
-                Attempt::Retry { last, wait } => (last, wait),
+        let attempts = AtomicU32::new(0);
+        let max = self.policy.max;
+        let sent = (|| {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            self.attempt(&url, &body, &mail.to)
+        })
+        .retry(self.policy.backoff())
+        // Only what cannot have reached SendGrid, or what it asked to have again.
+        .when(|failure| matches!(failure, Failure::Retry { .. }))
+        // SendGrid's own hint wins over the backoff; either way no wait is longer than `max`.
+        .adjust(|failure, planned| {
+            let hint = match failure {
+                Failure::Retry { wait, .. } => *wait,
+                _ => None,
             };
-            if attempt >= attempts {
-                tracing::warn!(alert_id, attempts, error = %last, "SendGrid: giving up");
-                return Err(SendError::GaveUp {
-                    last: format!("{last} (after {attempt} attempts)"),
-                });
+            planned.map(|backoff| hint.unwrap_or(backoff).min(max))
+        })
+        .notify(|failure, wait| {
+            if let Failure::Retry { last, .. } = failure {
+                tracing::warn!(
+                    alert_id,
+                    attempt = attempts.load(Ordering::Relaxed),
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    error = %last,
+                    "SendGrid send failed; retrying"
+                );
             }
-            let wait = match hint {
-                Some(wait) => wait.min(self.policy.max),
-                None => self.policy.backoff(attempt - 1, &mut rng),
-            };
-            tracing::warn!(
-                alert_id,
-                attempt,
-                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                error = %last,
-                "SendGrid send failed; retrying"
-            );
-            tokio::time::sleep(wait).await;
-            attempt += 1;
+        })
+        .await;
+        let attempt = attempts.load(Ordering::Relaxed);
+        match sent {
+            Ok(message_id) => {
+                tracing::info!(
+                    alert_id,
+                    attempt,
+                    message_id = message_id.as_deref().unwrap_or("(sandbox)"),
+                    "SendGrid accepted the mail"
+                );
+                Ok(message_id)
+            }
+            Err(Failure::Rejected { status, errors }) => {
+                tracing::warn!(
+                    alert_id,
+                    attempt,
+                    status,
+                    errors = %summary(&errors),
+                    "SendGrid rejected the mail; not retrying"
+                );
+                Err(SendError::Rejected { status, errors })
+            }
+            Err(Failure::Unknown(last)) => {
+                tracing::warn!(
+                    alert_id,
+                    attempt,
+                    error = %last,
+                    "SendGrid may or may not have the mail; not resending blindly"
+                );
+                Err(SendError::GaveUp {
+                    last: format!("outcome unknown, not resent: {last}"),
+                })
+            }
+            Err(Failure::Retry { last, .. }) => {
+                tracing::warn!(alert_id, attempts = attempt, error = %last, "SendGrid: giving up");
+                Err(SendError::GaveUp {
+                    last: format!("{last} (after {attempt} attempts)"),
+                })
+            }
         }
     }
 
-    async fn attempt(&self, url: &str, body: &Value, recipient: &str) -> Attempt {
+    async fn attempt(
+        &self,
+        url: &str,
+        body: &Value,
+        recipient: &str,
+    ) -> Result<Option<String>, Failure> {
         let sent = self
             .client
             .post(url)
@@ -301,12 +316,12 @@ impl SendGrid {
             Ok(response) => response,
             // Never connected: SendGrid cannot have seen it.
             Err(e) if e.is_connect() => {
-                return Attempt::Retry {
+                return Err(Failure::Retry {
                     last: self.scrub(&error_chain(&e), recipient),
                     wait: None,
-                };
+                });
             }
-            Err(e) => return Attempt::Unknown(self.scrub(&error_chain(&e), recipient)),
+            Err(e) => return Err(Failure::Unknown(self.scrub(&error_chain(&e), recipient))),
         };
         let status = response.status();
         if status.is_success() {
@@ -317,7 +332,7 @@ impl SendGrid {
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned);
-            return Attempt::Accepted(id);
+            return Ok(id);
         }
         let headers = response.headers().clone();
         // A body that cannot be read is as good as an empty one: the status decides.
@@ -333,15 +348,15 @@ impl SendGrid {
             } else {
                 None
             };
-            Attempt::Retry {
+            Err(Failure::Retry {
                 last: format!("HTTP {code}: {}", summary(&errors)),
                 wait,
-            }
+            })
         } else {
-            Attempt::Rejected {
+            Err(Failure::Rejected {
                 status: code,
                 errors,
-            }
+            })
         }
     }
 
@@ -502,22 +517,28 @@ mod tests {
     }
 
     #[test]
-    fn backoff_is_full_jitter_under_a_doubling_ceiling_capped_at_max() {
+    fn backoff_doubles_with_jitter_under_the_cap_and_stops_after_the_attempts() {
+        use backon::BackoffBuilder as _;
         let policy = RetryPolicy {
             attempts: 10,
             base: Duration::from_millis(100),
             max: Duration::from_millis(1_000),
         };
-        let mut rng = StdRng::seed_from_u64(7);
-        for retry in 0..10 {
-            let ceiling = Duration::from_millis((100u64 << retry).min(1_000));
-            for _ in 0..50 {
-                assert!(policy.backoff(retry, &mut rng) <= ceiling);
-            }
+        let waits: Vec<Duration> = policy.backoff().build().collect();
+        assert_eq!(waits.len(), 9, "nine retries after the first attempt");
+        for (retry, wait) in waits.iter().enumerate() {
+            let floor = Duration::from_millis((100u64 << retry).min(1_000));
+            assert!(*wait >= floor && *wait <= floor * 2, "{retry}: {wait:?}");
         }
-        let waits: Vec<Duration> = (0..50).map(|_| policy.backoff(5, &mut rng)).collect();
-        assert!(waits.iter().any(|w| *w < Duration::from_millis(500)));
-        assert!(waits.iter().any(|w| *w > Duration::from_millis(500)));
+        let once = RetryPolicy {
+            attempts: 0,
+            ..policy
+        };
+        assert_eq!(
+            once.backoff().build().count(),
+            0,
+            "0 attempts means one try"
+        );
     }
 
     #[test]

@@ -23,8 +23,8 @@ use crate::domain::Currency;
 
 mod values;
 
-pub use values::redact_url;
 use values::*;
+pub use values::{Ed25519Key, HttpUrl, redact_url};
 
 /// Why the settings cannot be loaded. Its `Display` is always one line and never holds a secret.
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +89,7 @@ pub struct HttpSettings {
     /// `SPENDBOT_HTTP_ADDR`: where `serve` listens.
     pub addr: SocketAddr,
     /// `SPENDBOT_PUBLIC_URL`: the address users and webhooks reach, without a trailing slash.
-    pub public_url: String,
+    pub public_url: HttpUrl,
 }
 
 /// What new accounts start with.
@@ -116,7 +116,7 @@ pub struct TelegramSettings {
     /// `TELEGRAM_BOT_TOKEN`; `None` turns Telegram off.
     pub bot_token: Option<SecretString>,
     /// `TELEGRAM_API_URL`, without a trailing slash.
-    pub api_url: String,
+    pub api_url: HttpUrl,
     /// `TELEGRAM_WEBHOOK_SECRET`; `None` means long polling.
     pub webhook_secret: Option<SecretString>,
 }
@@ -124,15 +124,15 @@ pub struct TelegramSettings {
 /// The Discord adapter; off when there is no public key.
 #[derive(Debug, Clone)]
 pub struct DiscordSettings {
-    /// `DISCORD_PUBLIC_KEY`, 64 hex digits. Not a secret: Discord publishes it, and it only
+    /// `DISCORD_PUBLIC_KEY`, 64 hex digits read as 32 bytes. Not a secret: Discord publishes it, and it only
     /// verifies signatures.
-    pub public_key: Option<String>,
+    pub public_key: Option<Ed25519Key>,
     /// `DISCORD_APPLICATION_ID`: Discord's numeric id of the application.
     pub application_id: Option<std::num::NonZeroU64>,
     /// `DISCORD_BOT_TOKEN`.
     pub bot_token: Option<SecretString>,
     /// `DISCORD_API_URL`, version path included, without a trailing slash.
-    pub api_url: String,
+    pub api_url: HttpUrl,
 }
 
 /// Email through SendGrid; off when there is no API key.
@@ -141,7 +141,7 @@ pub struct EmailSettings {
     /// `SENDGRID_API_KEY`; `None` turns email off.
     pub sendgrid_api_key: Option<SecretString>,
     /// `SENDGRID_API_URL`, without a trailing slash.
-    pub sendgrid_api_url: String,
+    pub sendgrid_api_url: HttpUrl,
     /// `SPENDBOT_EMAIL_FROM`.
     pub from: String,
 }

@@ -132,15 +132,24 @@ fn the_redacted_database_url_hides_only_the_password() {
 
 #[test]
 fn bad_values_give_one_line_naming_the_variable() {
+    // 64 bytes that are not 64 hex digits.
+    let (accented, not_hex) = ("é".repeat(32), "zz".repeat(32));
     let cases: &[(&str, &str)] = &[
         ("SPENDBOT_DEFAULT_CURRENCY", "XYZ"),
         ("SPENDBOT_DEFAULT_CURRENCY", "dollars"),
         ("SPENDBOT_DEFAULT_TIMEZONE", "Mars/Olympus"),
         ("SPENDBOT_HTTP_ADDR", "localhost"),
         ("SPENDBOT_PUBLIC_URL", "ftp://x"),
+        ("SPENDBOT_PUBLIC_URL", "http://"),
+        ("SPENDBOT_PUBLIC_URL", "https://spend.example.com/?next=1"),
+        ("TELEGRAM_API_URL", "http://exa mple.com"),
+        ("SENDGRID_API_URL", "api.sendgrid.com"),
+        ("DISCORD_API_URL", "https://"),
         ("SPENDBOT_LOG_FORMAT", "xml"),
         ("SPENDBOT_LOG", "[[["),
         ("DISCORD_PUBLIC_KEY", "nothex"),
+        ("DISCORD_PUBLIC_KEY", &accented),
+        ("DISCORD_PUBLIC_KEY", &not_hex),
         ("DISCORD_APPLICATION_ID", "my-app"),
         ("DISCORD_APPLICATION_ID", "0"),
         ("TELEGRAM_WEBHOOK_SECRET", "has spaces!"),
@@ -236,4 +245,21 @@ fn a_missing_file_is_one_line() {
         e.contains("/nonexistent/spendbot.toml") && !e.contains('\n'),
         "{e}"
     );
+}
+
+#[test]
+fn addresses_and_the_discord_key_are_typed() {
+    let key = "0f".repeat(32);
+    let s = Settings::from_env(&env(&[
+        ("SPENDBOT_PUBLIC_URL", "https://Spend.Example.com/app/"),
+        ("DISCORD_PUBLIC_KEY", key.as_str()),
+    ]))
+    .expect("valid settings");
+    assert_eq!(s.http.public_url, "https://spend.example.com/app");
+    assert!(s.http.public_url.is_https());
+    assert_eq!(
+        s.http.public_url.url().host_str(),
+        Some("spend.example.com")
+    );
+    assert_eq!(s.discord.public_key, Some(Ed25519Key([0x0f; 32])));
 }

@@ -57,22 +57,68 @@ pub(super) fn parse_addr(value: &str) -> Result<SocketAddr, SettingsError> {
     })
 }
 
-pub(super) fn parse_http_url(name: &'static str, value: &str) -> Result<String, SettingsError> {
-    let v = value.trim();
-    let rest = v
-        .strip_prefix("http://")
-        .or_else(|| v.strip_prefix("https://"));
-    match rest {
-        Some(rest)
-            if !rest.is_empty() && !rest.starts_with('/') && !v.contains(char::is_whitespace) =>
-        {
-            Ok(v.trim_end_matches('/').to_owned())
-        }
-        _ => Err(invalid(
-            name,
-            format!("{} is not an http:// or https:// URL", shown(v)),
-        )),
+/// An `http://` or `https://` address with a host, parsed once (`url::Url`) and shown without
+/// a trailing slash, so that `format!("{url}/path")` joins cleanly. Reads as a `&str`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpUrl {
+    url: url::Url,
+    text: String,
+}
+
+impl HttpUrl {
+    /// The parsed address.
+    pub fn url(&self) -> &url::Url {
+        &self.url
     }
+
+    /// Whether it is `https://`.
+    pub fn is_https(&self) -> bool {
+        self.url.scheme() == "https"
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::ops::Deref for HttpUrl {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for HttpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl PartialEq<&str> for HttpUrl {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+pub(super) fn parse_http_url(name: &'static str, value: &str) -> Result<HttpUrl, SettingsError> {
+    let v = value.trim();
+    let refuse = |why: &str| invalid(name, format!("{} is not {why}", shown(v)));
+    if v.contains(char::is_whitespace) {
+        return Err(refuse("an http:// or https:// URL"));
+    }
+    let url = url::Url::parse(v).map_err(|_| refuse("an http:// or https:// URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(refuse("an http:// or https:// URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(refuse("an URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse("a base address (it has a query or a fragment)"));
+    }
+    let text = url.as_str().trim_end_matches('/').to_owned();
+    Ok(HttpUrl { url, text })
 }
 
 pub(super) fn parse_currency(value: &str) -> Result<Currency, SettingsError> {
@@ -175,16 +221,26 @@ pub(super) fn check_webhook_reachable(
     Ok(())
 }
 
-pub(super) fn parse_public_key(value: &str) -> Result<String, SettingsError> {
+/// An Ed25519 public key: 32 bytes, read from 64 hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ed25519Key(pub [u8; 32]);
+
+pub(super) fn parse_public_key(value: &str) -> Result<Ed25519Key, SettingsError> {
     let v = value.trim();
-    if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(v.to_ascii_lowercase())
-    } else {
-        Err(invalid(
+    let refuse = || {
+        invalid(
             "DISCORD_PUBLIC_KEY",
             "must be the application's public key: 64 hex digits",
-        ))
+        )
+    };
+    if v.len() != 64 || !v.is_ascii() {
+        return Err(refuse());
     }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&v[2 * i..2 * i + 2], 16).map_err(|_| refuse())?;
+    }
+    Ok(Ed25519Key(key))
 }
 
 pub(super) fn parse_email(value: &str) -> Result<String, SettingsError> {

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
+use backon::{ConstantBuilder, Retryable as _};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -117,18 +118,15 @@ impl Store {
                 // SQLite has no migration lock. A racing migrator of a fresh file either waits
                 // on the busy timeout or fails on the migrations table; once the other is done
                 // a second attempt finds everything applied.
-                let mut attempt = 0;
-                loop {
-                    match migrator(migrations::SQLITE).run(&p.write).await {
-                        Ok(()) => return Ok(()),
-                        Err(e) if attempt < 3 => {
-                            attempt += 1;
-                            tracing::warn!(error = %e, attempt, "retrying SQLite migration");
-                            tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
-                        }
-                        Err(e) => return Err(StoreError::Other(Box::new(e))),
-                    }
-                }
+                let policy = ConstantBuilder::default()
+                    .with_delay(Duration::from_millis(100))
+                    .with_max_times(3);
+                let migrator = migrator(migrations::SQLITE);
+                (|| migrator.run(&p.write))
+                    .retry(policy)
+                    .notify(|e, _| tracing::warn!(error = %e, "retrying SQLite migration"))
+                    .await
+                    .map_err(|e| StoreError::Other(Box::new(e)))?;
             }
             Store::Postgres(p) => migrator(migrations::POSTGRES).run(p).await?,
             Store::MySql(p) => migrator(migrations::MYSQL).run(p).await?,

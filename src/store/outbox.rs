@@ -35,7 +35,7 @@ macro_rules! alert_columns {
              l.period AS l_period, ",
             as_text!("l.category" AS "l_category" $(, $engine)?),
             ", l.amount_minor AS l_amount_minor, l.currency AS l_currency, o.period_from, \
-             o.threshold, o.payload, o.attempts"
+             o.threshold, o.payload, o.attempts, o.next_attempt_at"
         )
     };
 }
@@ -133,6 +133,10 @@ impl Store {
             execute!(tx.conn(), MARK_CLAIMED, worker, now, id)?;
             let row: Option<AlertRow> = fetch!(tx.conn(), fetch_optional, ALERT, id)?;
             let Some(row) = row else { continue };
+            // How long the alert waited past its time: the outbox's lag.
+            if let Ok(lag) = (now - row.next_attempt_at).to_std() {
+                crate::metrics::outbox_lag(lag);
+            }
             match row.into_alert() {
                 Ok(alert) => claimed.push(alert),
                 // One unreadable row must not stop every other alert: fail it alone.

@@ -113,6 +113,7 @@ row! {
         pub threshold: Option<i16>,
         pub payload: Option<String>,
         pub attempts: i32,
+        pub next_attempt_at: DateTime<Utc>,
     }
 }
 

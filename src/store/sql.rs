@@ -202,12 +202,23 @@ macro_rules! on_engine {
     };
 }
 
+/// `timed!(SQL, expression)`: the expression (a statement run), its time recorded in
+/// [`crate::metrics`] under the statement's name as written (`INSERT_ENTRY`).
+macro_rules! timed {
+    ($sql:expr, $run:expr) => {{
+        let started = ::std::time::Instant::now();
+        let result = $run;
+        $crate::metrics::statement(stringify!($sql), started);
+        result
+    }};
+}
+
 /// `execute!(conn, SQL, values…)`: runs a statement; the number of rows it changed.
 macro_rules! execute {
     ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::store::sql::on_engine!($conn, $sql, |q, c| {
+        $crate::store::sql::timed!($sql, $crate::store::sql::on_engine!($conn, $sql, |q, c| {
             ::sqlx::query(q)$(.bind($arg))*.execute(c).await.map(|done| done.rows_affected())
-        })
+        }))
     };
 }
 
@@ -215,18 +226,18 @@ macro_rules! execute {
 /// type.
 macro_rules! fetch {
     ($conn:expr, $fetch:ident, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::store::sql::on_engine!($conn, $sql, |q, c| {
+        $crate::store::sql::timed!($sql, $crate::store::sql::on_engine!($conn, $sql, |q, c| {
             ::sqlx::query_as(q)$(.bind($arg))*.$fetch(c).await
-        })
+        }))
     };
 }
 
 /// `scalar!(conn, fetch_one | fetch_optional | fetch_all, SQL, values…)`: the first column.
 macro_rules! scalar {
     ($conn:expr, $fetch:ident, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::store::sql::on_engine!($conn, $sql, |q, c| {
+        $crate::store::sql::timed!($sql, $crate::store::sql::on_engine!($conn, $sql, |q, c| {
             ::sqlx::query_scalar(q)$(.bind($arg))*.$fetch(c).await
-        })
+        }))
     };
 }
 
@@ -235,7 +246,8 @@ macro_rules! scalar {
 macro_rules! insert_id {
     ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {{
         let sql: $crate::store::sql::Sql = $sql;
-        match $conn {
+        let started = ::std::time::Instant::now();
+        let id = match $conn {
             $crate::store::sql::Conn::Sqlite(c) => {
                 ::sqlx::query_scalar(sql.sqlite)$(.bind($arg))*.fetch_one(c).await
             }
@@ -247,11 +259,15 @@ macro_rules! insert_id {
                 .execute(c)
                 .await
                 .map(|done| i64::try_from(done.last_insert_id()).unwrap_or(i64::MAX)),
-        }
+        };
+        $crate::metrics::statement(stringify!($sql), started);
+        id
     }};
 }
 
-pub(super) use {as_bigint, as_text, execute, fetch, insert_id, numbered, on_engine, scalar, sql};
+pub(super) use {
+    as_bigint, as_text, execute, fetch, insert_id, numbered, on_engine, scalar, sql, timed,
+};
 
 #[cfg(test)]
 mod tests {

@@ -16,8 +16,9 @@ use chrono::Utc;
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
-use spendbot::alerts::Delivery;
+use spendbot::bot::Bot;
 use spendbot::ledger::{AlertKind, Threshold};
+use spendbot::notify::Delivery;
 use spendbot::notify::SendGrid;
 use spendbot::startup::{self, AppState};
 
@@ -562,14 +563,11 @@ async fn state_over(
     .expect("the state builds")
 }
 
-fn delivery(state: &AppState, stale_after: chrono::Duration, idle: Duration) -> Delivery {
+fn delivery(state: &AppState, stale_after: chrono::Duration, idle: Duration) -> Delivery<Bot> {
     Delivery::new(
-        state.ledger.clone(),
         state.bot.clone(),
-        state.telegram.clone(),
-        state.discord.clone(),
+        spendbot::startup::chat_senders(state),
         SendGrid::from_settings(&state.settings),
-        &state.settings.email.from,
     )
     .with_timing(stale_after, idle)
 }
@@ -578,7 +576,7 @@ fn delivery(state: &AppState, stale_after: chrono::Duration, idle: Duration) -> 
 async fn tell(state: &AppState, telegram: &FakeTelegram, user: i64, text: &str) -> String {
     let adapter = state.telegram.as_deref().expect("Telegram is on");
     let update = tg::private_text(next_update(), user, text);
-    let update: teloxide::types::Update =
+    let update: teloxide_core::types::Update =
         serde_json::from_str(&update.to_string()).expect("an update");
     let before = telegram.sent_to(user).len();
     adapter.handle(update).await;
@@ -592,7 +590,7 @@ async fn tell(state: &AppState, telegram: &FakeTelegram, user: i64, text: &str) 
 }
 
 /// Runs `workers` concurrently until `done` holds (or fails after [`WAIT`]).
-async fn run_until<F, Fut>(workers: &[Arc<Delivery>], done: F)
+async fn run_until<F, Fut>(workers: &[Arc<Delivery<Bot>>], done: F)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = bool>,

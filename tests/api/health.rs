@@ -62,6 +62,14 @@ async fn metrics_are_prometheus_text() {
         body.contains("spendbot_readiness_checks_total{result=\"ok\"} 1\n"),
         "{body}"
     );
+    assert!(
+        body.contains("spendbot_http_request_duration_seconds_count{route=\"/healthz\"} 2\n"),
+        "a latency histogram by route: {body}"
+    );
+    assert!(
+        body.contains("# TYPE spendbot_db_statement_duration_seconds histogram\n"),
+        "{body}"
+    );
     // Every line is a comment or `name{labels} value` with a numeric value.
     for line in body.lines() {
         if line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
@@ -86,4 +94,80 @@ async fn the_app_stops_when_shutdown_is_signalled() {
         reqwest::get(address).await.is_err(),
         "nothing listens after shutdown"
     );
+}
+
+#[tokio::test]
+async fn metrics_speak_openmetrics_to_a_scraper_that_asks() {
+    let app = spawn_app().await;
+    app.get("/healthz").await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/metrics", app.address))
+        .header("accept", "application/openmetrics-text; version=1.0.0")
+        .send()
+        .await
+        .expect("metrics answer");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = response.text().await.expect("a body");
+    assert!(
+        content_type.starts_with("application/openmetrics-text; version=1.0.0"),
+        "{content_type}"
+    );
+    assert!(body.ends_with("# EOF\n"), "{body}");
+    assert!(
+        body.contains("# TYPE spendbot_http_requests counter\n"),
+        "{body}"
+    );
+}
+
+/// The number after `name ` in the classic text of `/metrics`.
+async fn gauge(app: &crate::helpers::TestApp, name: &str) -> String {
+    let (_, body, _) = app.get("/metrics").await;
+    body.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .unwrap_or("missing")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_request_cancelled_midway_leaves_nothing_in_flight() {
+    use tokio::io::AsyncWriteExt as _;
+    let app = spawn_app().await;
+    let host = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .expect("connects");
+    // A form that promises 1,000 bytes and sends 7: the handler waits for the rest.
+    stream
+        .write_all(
+            b"POST /login HTTP/1.1\r\nHost: x\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\n\
+              Content-Length: 1000\r\n\r\nemail=a",
+        )
+        .await
+        .expect("writes");
+    let mut waiting = String::new();
+    for _ in 0..50 {
+        // The scrape itself is in flight too.
+        waiting = gauge(&app, "spendbot_http_requests_in_flight").await;
+        if waiting == "2" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(waiting, "2", "the unfinished request counts as in flight");
+    drop(stream);
+    let mut after = String::new();
+    for _ in 0..50 {
+        after = gauge(&app, "spendbot_http_requests_in_flight").await;
+        if after == "1" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(after, "1", "the cancelled request is no longer counted");
 }

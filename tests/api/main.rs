@@ -19,6 +19,7 @@ mod sendgrid;
 mod stories;
 mod telegram;
 mod test_db;
+mod tls;
 mod transcripts;
 mod web;
 mod webdriver;

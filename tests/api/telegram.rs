@@ -155,7 +155,7 @@ async fn unreachable(app: &TestApp, user: i64) -> Option<bool> {
 
 #[test]
 fn the_fakes_updates_are_updates_teloxide_understands() {
-    use teloxide::types::{Update, UpdateKind};
+    use teloxide_core::types::{Update, UpdateKind};
     // From text, as teloxide reads the wire (its UpdateKind wants borrowed keys, which a
     // `serde_json::Value` cannot lend: from_value gives `UpdateKind::Error`).
     let parse = |v: Value| {

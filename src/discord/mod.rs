@@ -5,11 +5,12 @@
 //! messages (for alerts). It only translates: no SQL and no business rules live here.
 
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use backon::{ConstantBuilder, ExponentialBuilder, Retryable as _};
 use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 use serenity::all::{
@@ -28,7 +29,15 @@ use crate::bot::{
 };
 use crate::domain::{ChatIdentity, DEFAULT_CATEGORIES, Platform};
 use crate::intent::{Catalogue, SlashDef};
-use crate::settings::Settings;
+use crate::notify::ChatSender;
+use crate::notify::delivery::SendFuture;
+use crate::settings::{Ed25519Key, Settings};
+
+mod commands;
+mod send;
+
+use commands::*;
+use send::*;
 
 /// Discord's limit on one message's content.
 const CONTENT_LIMIT: usize = 2000;
@@ -39,35 +48,6 @@ const DEFER_AFTER: Duration = Duration::from_millis(2000);
 const RATE_LIMIT_RETRIES: u32 = 5;
 /// Discord's own API, where serenity's rate limiter applies.
 const DISCORD_API: &str = "https://discord.com/api/v10";
-/// Suggested while typing a currency.
-const CURRENCIES: [&str; 24] = [
-    "USD", "EUR", "GBP", "INR", "JPY", "CHF", "CAD", "AUD", "NZD", "CNY", "HKD", "SGD", "SEK",
-    "NOK", "DKK", "PLN", "CZK", "MXN", "BRL", "ARS", "ZAR", "THB", "KRW", "TRY",
-];
-/// Suggested while typing a period.
-const PERIODS: [&str; 11] = [
-    "today",
-    "yesterday",
-    "this week",
-    "last week",
-    "this month",
-    "last month",
-    "this year",
-    "last year",
-    "last 7 days",
-    "last 30 days",
-    "last weekend",
-];
-/// Suggested while typing a day.
-const DAYS: [&str; 6] = [
-    "today",
-    "yesterday",
-    "day before yesterday",
-    "last friday",
-    "2 days ago",
-    "last weekend",
-];
-
 /// Why a direct message was not delivered.
 #[derive(Debug, thiserror::Error)]
 pub enum DmError {
@@ -94,20 +74,17 @@ pub struct Discord {
 impl Discord {
     /// The adapter for `settings`, or `None` when no public key is set. Makes no network call.
     pub fn from_settings(settings: &Settings, core: Bot) -> Result<Option<Self>, AdapterError> {
-        match settings.discord.public_key.clone() {
-            Some(key) => Self::new(settings, core, &key).map(Some),
+        match settings.discord.public_key {
+            Some(key) => Self::new(settings, core, key).map(Some),
             None => Ok(None),
         }
     }
 
-    fn new(settings: &Settings, core: Bot, public_key: &str) -> Result<Self, AdapterError> {
-        let bad_key = |reason: &str| AdapterError::BadSetting {
+    fn new(settings: &Settings, core: Bot, public_key: Ed25519Key) -> Result<Self, AdapterError> {
+        let verifier = Verifier::try_new(public_key.0).map_err(|_| AdapterError::BadSetting {
             setting: "DISCORD_PUBLIC_KEY",
-            reason: reason.to_owned(),
-        };
-        let bytes = hex_key(public_key).ok_or_else(|| bad_key("not 64 hex digits"))?;
-        let verifier =
-            Verifier::try_new(bytes).map_err(|_| bad_key("not an Ed25519 public key"))?;
+            reason: "not an Ed25519 public key".to_owned(),
+        })?;
         let token = settings.discord.bot_token.clone();
         let http = http_client(settings, token.as_ref())?;
         Ok(Self {
@@ -185,6 +162,7 @@ impl Discord {
                 return (StatusCode::BAD_REQUEST, "not an interaction").into_response();
             }
         };
+        let started = Instant::now();
         let response = match interaction {
             Interaction::Ping(_) => CreateInteractionResponse::Pong,
             Interaction::Command(cmd) => self.command(cmd).await,
@@ -192,6 +170,7 @@ impl Discord {
             Interaction::Component(c) => self.component(c).await,
             _ => return (StatusCode::BAD_REQUEST, "unsupported interaction").into_response(),
         };
+        crate::metrics::update_handled("discord", started);
         axum::Json(response).into_response()
     }
 
@@ -254,21 +233,18 @@ impl Discord {
         let edit = EditInteractionResponse::new()
             .content(text)
             .components(components(&reply.buttons));
-        for attempt in 0..=RATE_LIMIT_RETRIES {
-            match cmd.edit_response(&self.http, edit.clone()).await {
-                Ok(_) => return,
-                Err(e)
-                    if attempt < RATE_LIMIT_RETRIES
-                        && status(&e) == Some(429)
-                        && self.manual_rate_limits =>
-                {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %self.redact(&e.to_string()), "discord: follow-up failed");
-                    return;
-                }
-            }
+        // serenity waits out Discord's rate limits itself unless told not to; when it is, a
+        // `429` is retried here after a second. Nothing else is: an edit that failed halfway
+        // may have landed.
+        let policy = ConstantBuilder::default()
+            .with_delay(Duration::from_secs(1))
+            .with_max_times(RATE_LIMIT_RETRIES as usize);
+        let edited = (|| cmd.edit_response(&self.http, edit.clone()))
+            .retry(policy)
+            .when(|e| self.manual_rate_limits && status(e) == Some(429))
+            .await;
+        if let Err(e) = edited {
+            tracing::warn!(error = %self.redact(&e.to_string()), "discord: follow-up failed");
         }
     }
 
@@ -310,82 +286,6 @@ impl Discord {
         .map_err(|e| self.redact(&e.to_string()))?;
         Ok(registered.into_iter().map(|c| c.name).collect())
     }
-
-    /// Sends a direct message: opens the DM channel and posts to it, waiting out rate limits.
-    /// A person whose DMs are closed (code 50007) is marked unreachable, so alerts stop trying.
-    pub async fn send_dm(&self, user_id: u64, text: &str) -> Result<(), DmError> {
-        let user = UserId::new(user_id.max(1));
-        let channel = self
-            .with_rate_limits(|| user.create_dm_channel(&self.http))
-            .await;
-        let sent = match channel {
-            Ok(channel) => {
-                let message = CreateMessage::new().content(content(text));
-                self.with_rate_limits(|| channel.id.send_message(&self.http, message.clone()))
-                    .await
-                    .map(drop)
-            }
-            Err(e) => Err(e),
-        };
-        match sent {
-            Ok(()) => Ok(()),
-            Err(e) if json_code(&e) == Some(50007) => {
-                if let Ok(identity) = ChatIdentity::new(Platform::Discord, &user_id.to_string()) {
-                    self.core.set_reachable(&identity, false).await;
-                }
-                Err(DmError::Closed)
-            }
-            Err(e) => Err(DmError::Failed(self.redact(&e.to_string()))),
-        }
-    }
-
-    /// Runs a request again after a 429, with growing waits. Against Discord itself serenity's
-    /// rate limiter already waits as told; this covers another API server, where serenity
-    /// hands the 429 back without the wait it asked for.
-    async fn with_rate_limits<T, F, Fut>(&self, mut request: F) -> Result<T, serenity::Error>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, serenity::Error>>,
-    {
-        let mut wait = Duration::from_secs(1);
-        let mut attempt = 0;
-        loop {
-            match request().await {
-                Err(e) if status(&e) == Some(429) && attempt < RATE_LIMIT_RETRIES => {
-                    attempt += 1;
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(30));
-                }
-                result => return result,
-            }
-        }
-    }
-}
-
-fn http_client(settings: &Settings, token: Option<&SecretString>) -> Result<Http, AdapterError> {
-    let token = token
-        .map(|t| t.expose_secret().to_owned())
-        .unwrap_or_default();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| AdapterError::Client {
-            platform: "Discord",
-            reason: e.to_string(),
-        })?;
-    let base = settings.discord.api_url.trim_end_matches('/');
-    let mut builder = HttpBuilder::new(token).client(client);
-    if let Some(app) = settings.discord.application_id {
-        builder = builder.application_id(app.get().into());
-    }
-    if base != DISCORD_API {
-        // serenity ignores a proxy while its rate limiter is on (docs/protocols.md, 4.3);
-        // another server (a test's fake) gets plain requests and 429s are waited out by this
-        // adapter.
-        let origin = base.strip_suffix("/api/v10").unwrap_or(base);
-        builder = builder.proxy(origin).ratelimiter_disabled(true);
-    }
-    Ok(builder.build())
 }
 
 /// The person behind an interaction: `member.user` in a guild, `user` in a DM.
@@ -413,96 +313,6 @@ fn incoming(
         },
         message: None,
     })
-}
-
-/// The bot message a slash command stands for: its text template with the options filled in.
-fn command_text(def: &SlashDef, cmd: &CommandInteraction) -> String {
-    let value = |name: &str| {
-        cmd.data
-            .options
-            .iter()
-            .find(|o| o.name == name)
-            .map(|o| match &o.value {
-                CommandDataOptionValue::String(s) => s.trim().to_owned(),
-                CommandDataOptionValue::Integer(i) => i.to_string(),
-                CommandDataOptionValue::Autocomplete { value, .. } => value.trim().to_owned(),
-                _ => String::new(),
-            })
-    };
-    let mut text = def.text.clone();
-    for option in &def.options {
-        let given = value(&option.name).filter(|v| !v.is_empty());
-        let hashed = given
-            .as_ref()
-            .map(|v| format!("#{}", v.trim_start_matches('#')))
-            .unwrap_or_default();
-        text = text.replace(&format!("{{#{}}}", option.name), &hashed);
-        text = text.replace(
-            &format!("{{{}}}", option.name),
-            given.as_deref().unwrap_or_default(),
-        );
-    }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn create_command(def: &SlashDef) -> CreateCommand {
-    let mut command = CreateCommand::new(def.name.clone()).description(def.description.clone());
-    for o in &def.options {
-        let mut option = CreateCommandOption::new(
-            CommandOptionType::String,
-            o.name.clone(),
-            o.description.clone(),
-        )
-        .required(o.required)
-        .set_autocomplete(o.autocomplete.is_some());
-        for choice in &o.choices {
-            option = option.add_string_choice(choice.clone(), choice.clone());
-        }
-        command = command.add_option(option);
-    }
-    command
-}
-
-/// Suggestions for the option being typed (type 4 answered with type 8).
-/// Suggestions while an option is typed: categories named in the person's language (the
-/// value stays the category's own name), currencies, periods and days.
-fn autocomplete(cmd: &CommandInteraction, catalogue: &Catalogue) -> CreateInteractionResponse {
-    let slash = catalogue.slash_commands();
-    let lang = catalogue.language_for(&cmd.locale).unwrap_or("en");
-    let Some(focused) = cmd.data.autocomplete() else {
-        return CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
-    };
-    let kind = slash
-        .iter()
-        .find(|d| d.name == cmd.data.name)
-        .and_then(|d| d.options.iter().find(|o| o.name == focused.name))
-        .and_then(|o| o.autocomplete.clone())
-        .unwrap_or_else(|| focused.name.to_owned());
-    let typed = focused.value.trim().to_lowercase();
-    let pool: Vec<&str> = match kind.as_str() {
-        "category" => DEFAULT_CATEGORIES.to_vec(),
-        "currency" => CURRENCIES.to_vec(),
-        "period" => PERIODS.to_vec(),
-        "day" => DAYS.to_vec(),
-        _ => Vec::new(),
-    };
-    let label = |value: &str| -> String {
-        if kind == "category" {
-            catalogue.category_label(lang, value).to_owned()
-        } else {
-            value.to_owned()
-        }
-    };
-    let mut response = CreateAutocompleteResponse::new();
-    let choices = pool
-        .into_iter()
-        .map(|value| (label(value), value))
-        .filter(|(shown, value)| shown.to_lowercase().contains(&typed) || value.contains(&typed))
-        .take(25);
-    for (shown, value) in choices {
-        response = response.add_string_choice(shown, value);
-    }
-    CreateInteractionResponse::Autocomplete(response)
 }
 
 fn message(reply: &Reply, ephemeral: bool) -> CreateInteractionResponse {
@@ -546,46 +356,9 @@ fn components(buttons: &[Button]) -> Vec<CreateActionRow> {
         .collect()
 }
 
-fn status(e: &serenity::Error) -> Option<u16> {
-    match e {
-        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
-            Some(r.status_code.as_u16())
-        }
-        _ => None,
-    }
-}
-
-fn json_code(e: &serenity::Error) -> Option<isize> {
-    match e {
-        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
-            Some(r.error.code)
-        }
-        _ => None,
-    }
-}
-
-fn hex_key(hex: &str) -> Option<[u8; 32]> {
-    let hex = hex.trim();
-    if hex.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn public_keys_are_read_from_hex() {
-        assert_eq!(hex_key(&"ab".repeat(32)).map(|k| k[0]), Some(0xab));
-        assert!(hex_key("abc").is_none());
-        assert!(hex_key(&"zz".repeat(32)).is_none());
-    }
 
     #[test]
     fn content_is_cut_below_the_limit() {

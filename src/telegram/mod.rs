@@ -4,30 +4,38 @@
 //! redelivery changes nothing; when the database is down, an update is not confirmed (polling)
 //! or answered 503 (webhook) so that Telegram delivers it again.
 
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::future::Future;
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
+use backon::{ConstantBuilder, ExponentialBuilder, Retryable as _};
 use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
-use teloxide::payloads::{
+use teloxide_core::adaptors::Throttle;
+use teloxide_core::adaptors::throttle::Limits;
+use teloxide_core::payloads::{
     EditMessageTextSetters, GetUpdatesSetters, SendMessageSetters, SetMyCommandsSetters,
     SetWebhookSetters,
 };
-use teloxide::prelude::Requester;
-use teloxide::types::{
+use teloxide_core::requests::{Request as _, Requester};
+use teloxide_core::types::{
     AllowedUpdate, BotCommand, CallbackQuery, ChatId, ChatMemberUpdated, InlineKeyboardButton,
     InlineKeyboardMarkup, Message, MessageId, ParseMode, Update, UpdateKind,
 };
-use teloxide::{ApiError, RequestError};
+use teloxide_core::{ApiError, RequestError};
 
 use tokio_util::sync::CancellationToken;
 
 use crate::adapter::AdapterError;
 use crate::bot::{Bot, EventKey, IdentityHints, Incoming, IncomingKind, Reply, ReplyStatus};
 use crate::domain::{ChatIdentity, Platform};
+use crate::notify::ChatSender;
+use crate::notify::delivery::SendFuture;
 use crate::settings::Settings;
+
+mod send;
 
 /// Telegram's limit on one message's text.
 const MESSAGE_LIMIT: usize = 4096;
@@ -56,7 +64,7 @@ pub enum Handled {
 
 /// The Telegram side of the service. Cheap to share behind an `Arc`.
 pub struct Telegram {
-    api: teloxide::Bot,
+    api: teloxide_core::Bot,
     core: Bot,
     /// The numeric id at the start of the token, which keys this bot's updates.
     bot_id: String,
@@ -65,6 +73,9 @@ pub struct Telegram {
     webhook_url: String,
     /// The bot's `@username`, learnt from `getMe`, for mentions in groups.
     username: RwLock<Option<String>>,
+    /// The bot behind flood control, for notices; made (and its worker task started) on the
+    /// first notice, inside the runtime.
+    notices: OnceLock<Throttle<teloxide_core::Bot>>,
 }
 
 impl Telegram {
@@ -77,20 +88,15 @@ impl Telegram {
     }
 
     fn new(settings: &Settings, core: Bot, token: SecretString) -> Result<Self, AdapterError> {
-        let url = reqwest::Url::parse(&settings.telegram.api_url).map_err(|e| {
-            AdapterError::BadSetting {
-                setting: "TELEGRAM_API_URL",
-                reason: e.to_string(),
-            }
-        })?;
-        let client = teloxide::net::default_reqwest_settings()
+        let url = settings.telegram.api_url.url().clone();
+        let client = teloxide_core::net::default_reqwest_settings()
             .timeout(Duration::from_secs(u64::from(POLL_TIMEOUT_SECS) + 10))
             .build()
             .map_err(|e| AdapterError::Client {
                 platform: "Telegram",
                 reason: e.to_string(),
             })?;
-        let api = teloxide::Bot::with_client(token.expose_secret(), client).set_api_url(url);
+        let api = teloxide_core::Bot::with_client(token.expose_secret(), client).set_api_url(url);
         let bot_id = token
             .expose_secret()
             .split(':')
@@ -105,6 +111,7 @@ impl Telegram {
             webhook_url: format!("{}/telegram/webhook", settings.http.public_url),
             token,
             username: RwLock::new(None),
+            notices: OnceLock::new(),
         })
     }
 
@@ -127,22 +134,18 @@ impl Telegram {
     /// Learns the bot's name, registers the command menu and sets or removes the webhook,
     /// retrying until Telegram answers or `stopping` says to give up.
     pub async fn prepare(&self, stop: &CancellationToken) {
-        let mut backoff = Duration::from_millis(250);
-        loop {
-            let tried = tokio::select! {
-                () = stop.cancelled() => return,
-                tried = self.try_prepare() => tried,
-            };
-            match tried {
-                Ok(()) => return,
-                Err(e) => {
-                    tracing::warn!(error = %self.redact(&e), "telegram: set-up failed; retrying")
-                }
-            }
-            if !pause(stop, backoff).await {
-                return;
-            }
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+        let policy = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(250))
+            .with_max_delay(MAX_BACKOFF)
+            .with_jitter()
+            .without_max_times();
+        let prepared = (|| self.try_prepare()).retry(policy).notify(|e, wait| {
+            tracing::warn!(error = %self.redact(e), ?wait, "telegram: set-up failed; retrying");
+        });
+        tokio::select! {
+            () = stop.cancelled() => {}
+            // Retried without end, so it only returns once Telegram has answered.
+            _ = prepared => {}
         }
     }
 
@@ -282,14 +285,17 @@ impl Telegram {
     /// Handles one update of any kind.
     #[tracing::instrument(skip_all, fields(update = update.id.0))]
     pub async fn handle(&self, update: Update) -> Handled {
+        let started = Instant::now();
         let event = EventKey(format!("tg:{}:{}", self.bot_id, update.id.0));
-        match update.kind {
+        let handled = match update.kind {
             UpdateKind::Message(msg) => self.message(msg, event, false).await,
             UpdateKind::EditedMessage(msg) => self.message(msg, event, true).await,
             UpdateKind::CallbackQuery(q) => self.callback(q, event).await,
             UpdateKind::MyChatMember(change) => self.membership(change).await,
             _ => Handled::Done,
-        }
+        };
+        crate::metrics::update_handled("telegram", started);
+        handled
     }
 
     async fn message(&self, msg: Message, event: EventKey, edited: bool) -> Handled {
@@ -430,152 +436,6 @@ impl Telegram {
             Handled::RetryLater
         }
     }
-
-    async fn answer(&self, q: &CallbackQuery) {
-        if let Err(e) = self.api.answer_callback_query(q.id.clone()).await {
-            tracing::warn!(error = %self.redact(&e), "telegram: answerCallbackQuery failed");
-        }
-    }
-
-    /// Sends a reply, split below Telegram's length limit, with its buttons under the last
-    /// part. Flood control is waited out; a user who blocked the bot is marked unreachable.
-    async fn send(&self, chat: ChatId, reply: &Reply, user_id: u64) -> bool {
-        let parts = split(&reply.text, MESSAGE_LIMIT);
-        let count = parts.len();
-        for (i, part) in parts.into_iter().enumerate() {
-            let html = teloxide::utils::html::escape(&part);
-            let mut attempt = 0;
-            loop {
-                // No previews: a preview fetches the link, which would use up a one-time
-                // sign-in link (`/web`) before the person opens it.
-                let mut request = self
-                    .api
-                    .send_message(chat, html.clone())
-                    .parse_mode(ParseMode::Html)
-                    .link_preview_options(no_preview());
-                if i + 1 == count && !reply.buttons.is_empty() {
-                    request = request.reply_markup(keyboard(reply));
-                }
-                match request.await {
-                    Ok(_) => break,
-                    Err(RequestError::RetryAfter(wait)) if attempt < FLOOD_RETRIES => {
-                        attempt += 1;
-                        tokio::time::sleep(wait.duration()).await;
-                    }
-                    Err(RequestError::Api(ApiError::BotBlocked | ApiError::UserDeactivated)) => {
-                        self.unreachable(user_id).await;
-                        return false;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %self.redact(&e), "telegram: sendMessage failed");
-                        return false;
-                    }
-                }
-            }
-        }
-        true
-    }
-
-    /// Sends a notice (an alert) to a person in their private chat with the bot. `false` when it
-    /// could not be delivered (they blocked the bot: they are then marked unreachable).
-    pub async fn send_text(&self, user_id: &str, text: &str) -> bool {
-        let Ok(id) = user_id.parse::<u64>() else {
-            return false;
-        };
-        let Ok(chat) = i64::try_from(id) else {
-            return false;
-        };
-        let reply = Reply {
-            text: text.to_owned(),
-            ..Reply::default()
-        };
-        self.send(ChatId(chat), &reply, id).await
-    }
-
-    /// Edits the message a button was pressed on, in place.
-    async fn edit(&self, chat: ChatId, message: MessageId, reply: &Reply) {
-        let text = split(&reply.text, MESSAGE_LIMIT)
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        let mut request = self
-            .api
-            .edit_message_text(chat, message, teloxide::utils::html::escape(&text))
-            .parse_mode(ParseMode::Html);
-        if !reply.buttons.is_empty() {
-            request = request.reply_markup(keyboard(reply));
-        }
-        let mut attempt = 0;
-        loop {
-            match request.clone().await {
-                Ok(_) => return,
-                Err(RequestError::RetryAfter(wait)) if attempt < FLOOD_RETRIES => {
-                    attempt += 1;
-                    tokio::time::sleep(wait.duration()).await;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %self.redact(&e), "telegram: editMessageText failed");
-                    return;
-                }
-            }
-        }
-    }
-
-    async fn unreachable(&self, user_id: u64) {
-        tracing::info!("telegram: a user blocked the bot; marking them unreachable");
-        if let Ok(identity) = ChatIdentity::new(Platform::Telegram, &user_id.to_string()) {
-            // A failure is logged by the bot; the next blocked send tries again.
-            self.core.set_reachable(&identity, false).await;
-        }
-    }
-}
-
-/// The reply's buttons, three to a row.
-fn keyboard(reply: &Reply) -> InlineKeyboardMarkup {
-    let rows: Vec<Vec<InlineKeyboardButton>> = reply
-        .buttons
-        .chunks(3)
-        .map(|row| {
-            row.iter()
-                .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
-                .collect()
-        })
-        .collect();
-    InlineKeyboardMarkup::new(rows)
-}
-
-/// Splits text into parts of at most `limit` characters, at line breaks where it can.
-fn split(text: &str, limit: usize) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut current_len = 0;
-    for line in text.split_inclusive('\n') {
-        let mut line = line;
-        loop {
-            let len = line.chars().count();
-            if current_len + len <= limit {
-                current.push_str(line);
-                current_len += len;
-                break;
-            }
-            if current_len > 0 {
-                parts.push(std::mem::take(&mut current));
-                current_len = 0;
-                continue;
-            }
-            // One line longer than the limit: cut it.
-            let cut = line
-                .char_indices()
-                .nth(limit)
-                .map_or(line.len(), |(i, _)| i);
-            parts.push(line[..cut].to_owned());
-            line = &line[cut..];
-        }
-    }
-    if !current.is_empty() || parts.is_empty() {
-        parts.push(current);
-    }
-    parts
 }
 
 /// Waits `how_long` unless `stop` is cancelled first; says whether to go on.
@@ -592,34 +452,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
-/// Link previews off.
-fn no_preview() -> teloxide::types::LinkPreviewOptions {
-    teloxide::types::LinkPreviewOptions {
-        is_disabled: true,
-        url: None,
-        prefer_small_media: false,
-        prefer_large_media: false,
-        show_above_text: false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn long_text_is_split_below_the_limit_at_line_breaks() {
-        let text = format!("{}\n{}", "a".repeat(3000), "b".repeat(3000));
-        let parts = split(&text, 4096);
-        assert_eq!(parts.len(), 2);
-        assert!(parts.iter().all(|p| p.chars().count() <= 4096));
-        assert_eq!(parts.concat(), text);
-        let one_line = "x".repeat(9000);
-        let parts = split(&one_line, 4096);
-        assert_eq!(parts.len(), 3);
-        assert_eq!(parts.concat(), one_line);
-        assert_eq!(split("", 4096), vec![String::new()]);
-    }
 
     #[test]
     fn secrets_compare_whole() {
