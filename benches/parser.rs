@@ -149,4 +149,28 @@ fn main() {
             parsed as f64 / secs
         );
     }
+    long_lines(cat, today);
+}
+
+/// One line of 100 kB and one of 1 MB, of the shapes that once made parsing quadratic (many
+/// items separated by commas and `and`, and one long note with an amount at the end): the time
+/// of one parse each, which must grow with the length, not its square.
+fn long_lines(cat: &Catalogue, today: NaiveDate) {
+    let ctx = ParseContext {
+        today,
+        lang: Some("en"),
+    };
+    for size in [100_000, 1_000_000] {
+        let items = "lunch 12, taxi 8 and coffee 3.50, ".repeat(size / 34);
+        let note = format!("{} 12", "word ".repeat(size / 5));
+        for (shape, line) in [("items", &items), ("one note", &note)] {
+            let start = Instant::now();
+            black_box(cat.parse(black_box(line), &ctx));
+            println!(
+                "parser (one line of {} kB, {shape}): {:.1} ms",
+                line.len() / 1000,
+                start.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+    }
 }

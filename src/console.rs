@@ -126,7 +126,10 @@ pub async fn run<R: BufRead, W: Write>(
             hints: user.hints.clone(),
             message: None,
         };
-        let reply = bot.handle(incoming).await;
+        // A line whose handling panics gets an apology; the conversation goes on.
+        let reply = crate::contain::contained("chat line", bot.handle(incoming))
+            .await
+            .unwrap_or_else(|_| bot.apology());
         write_reply(&mut output, &reply)?;
         output.flush()?;
         buttons = reply.buttons;

@@ -9,6 +9,7 @@ pub mod adapter;
 pub mod bot;
 pub mod chart;
 pub mod console;
+pub mod contain;
 pub mod discord;
 pub mod domain;
 pub mod intent;

@@ -139,6 +139,7 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> anyhow::Result<()> {
         settings.log.filter = "warn".to_owned();
     }
     telemetry::init(&settings.log);
+    spendbot::contain::install_hook();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -89,6 +89,7 @@ struct Process {
     updates: Histograms<PlatformLabel>,
     deliveries: Family<Delivery, Counter>,
     outbox_lag: Histogram,
+    panics: Counter,
 }
 
 static PROCESS: LazyLock<Process> = LazyLock::new(|| Process {
@@ -96,7 +97,13 @@ static PROCESS: LazyLock<Process> = LazyLock::new(|| Process {
     updates: Family::new_with_constructor(latency_buckets),
     deliveries: Family::default(),
     outbox_lag: lag_buckets(),
+    panics: Counter::default(),
 });
+
+/// Counts one panic (caught or not).
+pub fn panicked() {
+    PROCESS.panics.inc();
+}
 
 /// Records one database statement, named by its constant (`INSERT_ENTRY`), begun at `started`.
 pub fn statement(operation: &'static str, started: Instant) {
@@ -233,6 +240,11 @@ impl Metrics {
             "spendbot_alert_deliveries",
             "Alert deliveries, by channel and outcome",
             PROCESS.deliveries.clone(),
+        );
+        r.register(
+            "spendbot_panics",
+            "Panics in handling work, each contained to its update, request or alert",
+            PROCESS.panics.clone(),
         );
         r.register(
             "spendbot_outbox_lag_seconds",

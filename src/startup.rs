@@ -52,6 +52,52 @@ pub struct AppState {
     pub discord: Option<Arc<Discord>>,
     /// The SendGrid client, when email is on.
     pub mail: Option<SendGrid>,
+    /// Which background workers have stopped when they should not have.
+    pub workers: Arc<WorkerHealth>,
+}
+
+/// The background workers that must run until shutdown, and the ones that stopped before it
+/// (a worker contains its own panics, so one stopping is a bug that `/readyz` reports).
+#[derive(Debug, Default)]
+pub struct WorkerHealth {
+    stopped: std::sync::Mutex<Vec<&'static str>>,
+}
+
+impl WorkerHealth {
+    /// Runs `work` on `tracker` as the worker `name`; if it ends (or panics) before `stop` is
+    /// cancelled, it is reported as stopped.
+    pub fn spawn(
+        self: &Arc<Self>,
+        tracker: &TaskTracker,
+        stop: &CancellationToken,
+        name: &'static str,
+        work: impl Future<Output = ()> + Send + 'static,
+    ) {
+        let (health, stop) = (self.clone(), stop.clone());
+        tracker.spawn(async move {
+            let ended = crate::contain::contained(name, work).await;
+            if !stop.is_cancelled() {
+                tracing::error!(
+                    worker = name,
+                    panicked = ended.is_err(),
+                    "a background worker stopped"
+                );
+                health.lock().push(name);
+            }
+        });
+    }
+
+    /// The workers that stopped before shutdown.
+    pub fn stopped(&self) -> Vec<&'static str> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<&'static str>> {
+        // A list of names cannot be left half-written.
+        self.stopped
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Connects to the configured database and applies pending migrations.
@@ -94,6 +140,7 @@ pub fn wire(settings: Arc<Settings>, store: Store) -> anyhow::Result<AppState> {
         telegram,
         discord,
         mail,
+        workers: Arc::new(WorkerHealth::default()),
     })
 }
 
@@ -135,11 +182,25 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .layer(middleware::from_fn(contain_panics))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_requests,
         ))
         .with_state(state)
+}
+
+/// A request whose handling panics is answered 500 (and counted by `count_requests` as such);
+/// the server and every other request go on.
+pub async fn contain_panics(request: Request, next: Next) -> Response {
+    match crate::contain::contained("HTTP request", next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Sorry, something went wrong on our side. Please try again.\n",
+        )
+            .into_response(),
+    }
 }
 
 /// The adapters that are on, as the outbox worker's way to reach people in chat.
@@ -160,15 +221,21 @@ fn spawn_workers(state: &AppState, stop: &CancellationToken, workers: &TaskTrack
     let delivery = Delivery::new(state.bot.clone(), chat_senders(state), state.mail.clone());
     // The worker checks for the stop between alerts; it is never cut off in the middle of one,
     // which could send it twice (the serve grace period bounds how long it may take).
+    let health = &state.workers;
     let stop_delivery = stop.clone();
-    workers.spawn(async move { delivery.run(stop_delivery).await });
+    health.spawn(workers, stop, "alert delivery", async move {
+        delivery.run(stop_delivery).await;
+    });
     if let Some(tg) = state.telegram.clone() {
-        let stop = stop.clone();
+        let stop_tg = stop.clone();
         if tg.webhook_mode() {
             // Set the webhook and the command menu; Telegram may be slow to answer at boot.
-            workers.spawn(async move { tg.prepare(&stop).await });
+            // It ends once done, so it is not watched.
+            workers.spawn(async move { tg.prepare(&stop_tg).await });
         } else {
-            workers.spawn(async move { tg.poll(stop).await });
+            health.spawn(workers, stop, "telegram polling", async move {
+                tg.poll(stop_tg).await;
+            });
         }
     }
 }
@@ -295,9 +362,15 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// 200 when the database answers, 503 otherwise.
+/// 200 when the database answers and every background worker runs, 503 otherwise.
 #[tracing::instrument(skip_all)]
 async fn readyz(State(state): State<AppState>) -> Response {
+    let stopped = state.workers.stopped();
+    if !stopped.is_empty() {
+        state.metrics.readiness_checked("worker_stopped");
+        let body = format!("background worker stopped: {}\n", stopped.join(", "));
+        return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+    }
     let ping = tokio::time::timeout(Duration::from_secs(5), state.store.ping()).await;
     let (status, result, body) = match ping {
         Ok(Ok(())) => (StatusCode::OK, "ok", "ready\n"),

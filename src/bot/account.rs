@@ -108,7 +108,12 @@ impl Bot {
             }
             Intent::Email(Some(address)) => {
                 self.ledger
-                    .start_email_verification(&turn.session, &address, turn.incoming.at)
+                    .start_email_verification(
+                        &turn.session,
+                        &address,
+                        turn.incoming.event.as_ref(),
+                        turn.incoming.at,
+                    )
                     .await?;
                 Ok(Reply::text(self.t(
                     lang,
@@ -143,7 +148,12 @@ impl Bot {
             Intent::Verify(Some(code)) => {
                 match self
                     .ledger
-                    .verify_email(&turn.session, &code, turn.incoming.at)
+                    .verify_email(
+                        &turn.session,
+                        &code,
+                        turn.incoming.event.as_ref(),
+                        turn.incoming.at,
+                    )
                     .await
                 {
                     Ok(email) => Ok(Reply::text(self.t(
@@ -172,7 +182,11 @@ impl Bot {
             None => {
                 let link = self
                     .ledger
-                    .create_link_code(&turn.session, turn.incoming.at)
+                    .create_link_code(
+                        &turn.session,
+                        turn.incoming.event.as_ref(),
+                        turn.incoming.at,
+                    )
                     .await?;
                 let minutes = LINK_CODE_TTL.num_minutes().to_string();
                 Ok(Reply::text(self.t(

@@ -18,6 +18,11 @@ use crate::ledger::{
     Recorded, Session, Source, Threshold,
 };
 
+/// The longest message the bot reads, in characters: Telegram's own limit for one message.
+/// Longer text (the terminal, the web form, a pasted file) is refused with a clear answer
+/// before it is parsed.
+pub const MESSAGE_MAX_CHARS: usize = 4096;
+
 mod account;
 mod alerts;
 mod buttons;
@@ -215,6 +220,12 @@ impl Bot {
         }
     }
 
+    /// "Something went wrong on my side", in the default language: for an adapter whose
+    /// handling of a message failed before the bot could answer (it panicked).
+    pub fn apology(&self) -> Reply {
+        Reply::text(self.t(&self.ledger.defaults().language, "internal", &[]))
+    }
+
     /// The one place where errors become words.
     fn failure(&self, lang: &str, e: LedgerError) -> Reply {
         match e {
@@ -276,6 +287,9 @@ impl Bot {
         if text.is_empty() {
             return Ok(Reply::text(self.t(&turn.lang, "unknown", &[])));
         }
+        if let Some(refusal) = self.too_long(turn, text) {
+            return Ok(refusal);
+        }
         let mut intent = self.parse(turn, text);
         // Only a bare amount can answer an earlier "how much?"; anything else leaves the
         // question to expire, and costs no write.
@@ -289,6 +303,20 @@ impl Bot {
             }
         }
         self.act(turn, intent).await
+    }
+
+    /// A refusal for a message longer than [`MESSAGE_MAX_CHARS`], before any parsing.
+    fn too_long(&self, turn: &Turn<'_>, text: &str) -> Option<Reply> {
+        // Bytes bound characters from above: most messages are decided without counting.
+        if text.len() <= MESSAGE_MAX_CHARS || text.chars().count() <= MESSAGE_MAX_CHARS {
+            return None;
+        }
+        let max = MESSAGE_MAX_CHARS.to_string();
+        Some(Reply::text(self.t(
+            &turn.lang,
+            "too_long",
+            &[("max", &max)],
+        )))
     }
 
     /// Parses in the account's language, then in every language when that finds nothing.

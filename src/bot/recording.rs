@@ -68,6 +68,9 @@ impl Bot {
         let Some(message) = turn.incoming.message.as_deref() else {
             return self.message(turn, text).await;
         };
+        if let Some(refusal) = self.too_long(turn, text.trim()) {
+            return Ok(refusal);
+        }
         let (items, date, kind) = match self.parse(turn, text.trim()) {
             Intent::AddExpense { items, date } => (items, date, EntryKind::Expense),
             Intent::AddIncome { item, date } => (vec![item], date, EntryKind::Income),

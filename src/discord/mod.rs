@@ -163,15 +163,24 @@ impl Discord {
             }
         };
         let started = Instant::now();
-        let response = match interaction {
-            Interaction::Ping(_) => CreateInteractionResponse::Pong,
-            Interaction::Command(cmd) => self.command(cmd).await,
-            Interaction::Autocomplete(cmd) => autocomplete(&cmd, self.core.catalogue()),
-            Interaction::Component(c) => self.component(c).await,
-            _ => return (StatusCode::BAD_REQUEST, "unsupported interaction").into_response(),
-        };
+        let locale = locale_of(&interaction);
+        let dispatched = crate::contain::contained("discord interaction", async {
+            Some(match interaction {
+                Interaction::Ping(_) => CreateInteractionResponse::Pong,
+                Interaction::Command(cmd) => self.command(cmd).await,
+                Interaction::Autocomplete(cmd) => autocomplete(&cmd, self.core.catalogue()),
+                Interaction::Component(c) => self.component(c).await,
+                _ => return None,
+            })
+        })
+        .await;
         crate::metrics::update_handled("discord", started);
-        axum::Json(response).into_response()
+        match dispatched {
+            Ok(Some(response)) => axum::Json(response).into_response(),
+            Ok(None) => (StatusCode::BAD_REQUEST, "unsupported interaction").into_response(),
+            // The person hears that it went wrong; Discord is answered, so it does not retry.
+            Err(_) => axum::Json(self.notice(&locale, "internal")).into_response(),
+        }
     }
 
     async fn command(self: &Arc<Self>, cmd: CommandInteraction) -> CreateInteractionResponse {
@@ -354,6 +363,15 @@ fn components(buttons: &[Button]) -> Vec<CreateActionRow> {
             )
         })
         .collect()
+}
+
+/// The locale of the person behind an interaction, for words said before it is handled.
+fn locale_of(interaction: &Interaction) -> String {
+    match interaction {
+        Interaction::Command(c) | Interaction::Autocomplete(c) => c.locale.clone(),
+        Interaction::Component(c) => c.locale.clone(),
+        _ => String::new(),
+    }
 }
 
 #[cfg(test)]

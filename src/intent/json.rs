@@ -137,7 +137,12 @@ fn expense_fields(items: &[Item], date: Option<chrono::NaiveDate>) -> Fields {
     let total = if items.iter().all(|i| i.amount.is_some())
         && common(items, |i| Some(i.currency)).is_some()
     {
-        items.iter().filter_map(|i| i.amount).reduce(|a, b| a + b)
+        // A total too large to hold is no total (each item still shows its amount).
+        items
+            .iter()
+            .map(|i| i.amount)
+            .reduce(|a, b| a.zip(b).and_then(|(a, b)| a.checked_add(b)))
+            .flatten()
     } else {
         None
     };

@@ -5,6 +5,8 @@
 mod catalogue;
 mod command;
 mod dates;
+#[cfg(test)]
+mod fuzz;
 mod json;
 mod lexer;
 mod numbers;

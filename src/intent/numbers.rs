@@ -55,7 +55,9 @@ pub(crate) fn glued_scale(suffix: &str) -> Option<Decimal> {
     }
 }
 
-/// Accumulates number words: `two thousand five hundred and six` → 2506.
+/// Accumulates number words: `two thousand five hundred and six` → 2506. A number too large
+/// for a `Decimal` saturates at `Decimal::MAX`, which the money checks refuse as too large:
+/// no word, however often repeated, can make the arithmetic panic.
 #[derive(Debug, Default)]
 pub(crate) struct WordNumber {
     total: Decimal,
@@ -65,7 +67,7 @@ pub(crate) struct WordNumber {
 
 impl WordNumber {
     pub(crate) fn add(&mut self, value: u32) {
-        self.current += Decimal::from(value);
+        self.current = self.current.saturating_add(Decimal::from(value));
         self.any = true;
     }
 
@@ -75,16 +77,18 @@ impl WordNumber {
             self.current = Decimal::ONE;
         }
         if factor < Decimal::from(1000) {
-            self.current *= factor;
+            self.current = self.current.saturating_mul(factor);
         } else {
-            self.total += self.current * factor;
+            self.total = self
+                .total
+                .saturating_add(self.current.saturating_mul(factor));
             self.current = Decimal::ZERO;
         }
         self.any = true;
     }
 
     pub(crate) fn value(&self) -> Decimal {
-        self.total + self.current
+        self.total.saturating_add(self.current)
     }
 }
 

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::outbox::{OutboxEmail, alert_of, queue_email};
 use super::{Ledger, LedgerError, Session, Threshold};
 use crate::domain::{
-    Account, AccountId, ChatIdentity, DateRange, Entry, EntryKind, Limit, Summary,
+    Account, AccountId, ChatIdentity, DateRange, Entry, EntryKind, EventKey, Limit, Summary,
 };
 use crate::store::EntryFilter;
 
@@ -21,6 +21,8 @@ use crate::store::EntryFilter;
 pub const EMAIL_CODE_TTL: Duration = Duration::minutes(15);
 /// At most this many email codes per account in any hour.
 pub const EMAIL_CODES_PER_HOUR: i64 = 5;
+/// Wrong guesses a code survives: the fifth wrong one kills it.
+pub const EMAIL_CODE_GUESSES: i32 = 5;
 pub use crate::domain::EMAIL_MAX_CHARS;
 /// The longest delivery error kept with an alert.
 pub const ERROR_MAX_CHARS: usize = 500;
@@ -201,12 +203,15 @@ impl Ledger {
         &self,
         s: &Session,
         email: &str,
+        event: Option<&EventKey>,
         now: DateTime<Utc>,
     ) -> Result<(), LedgerError> {
         let email = clean_email(email)?;
         let code = new_email_code()?;
         let account = s.account.id;
         let mut tx = self.store.begin_write().await?;
+        // A redelivered `/email` sends no second code (which would also kill the first).
+        super::claim(&mut tx, event, s, now).await?;
         // Two requests at once (two replicas) count each other's codes.
         tx.lock_account(account).await?;
         let recent = tx
@@ -217,7 +222,8 @@ impl Ledger {
             return Err(LedgerError::TooMany);
         }
         tx.upsert_email_address(account, &email).await?;
-        tx.insert_email_code(account, &email, &code, now, now + EMAIL_CODE_TTL)
+        let hash = email_code_hash(account, &code);
+        tx.insert_email_code(account, &email, &hash, now, now + EMAIL_CODE_TTL)
             .await?;
         let message = OutboxEmail::Code {
             email: &email,
@@ -230,22 +236,35 @@ impl Ledger {
 
     /// `/verify 123456`: checks the code against the account's newest unused, unexpired one;
     /// marks that code used and its address verified, with alerts on. A wrong, expired or used
-    /// code is [`LedgerError::InvalidCode`] and changes nothing. Returns the address.
+    /// code is [`LedgerError::InvalidCode`]; a wrong one counts against the code, which dies
+    /// after [`EMAIL_CODE_GUESSES`]. Keyed by `event` like every write. Returns the address.
     #[tracing::instrument(skip_all, fields(account = %s.account.id))]
     pub async fn verify_email(
         &self,
         s: &Session,
         code: &str,
+        event: Option<&EventKey>,
         now: DateTime<Utc>,
     ) -> Result<String, LedgerError> {
         let code = normalise_email_code(code).ok_or(LedgerError::InvalidCode)?;
         let account = s.account.id;
         let mut tx = self.store.begin_write().await?;
-        let newest = tx.newest_email_code(account, now).await?;
-        let Some(row) = newest.filter(|r| same_code(r.code.trim(), &code)) else {
+        // A redelivered `/verify` is not a second guess.
+        super::claim(&mut tx, event, s, now).await?;
+        let Some(row) = tx
+            .newest_email_code(account, now, EMAIL_CODE_GUESSES)
+            .await?
+        else {
             tx.rollback().await?;
             return Err(LedgerError::InvalidCode);
         };
+        if !same_code(row.code_hash.trim(), &email_code_hash(account, &code)) {
+            // Counted, and kept even though the answer is "wrong": after the fifth the code is
+            // dead, so six digits cannot be guessed by trying.
+            tx.email_code_guessed_wrong(row.id).await?;
+            tx.commit().await?;
+            return Err(LedgerError::InvalidCode);
+        }
         tx.mark_email_code_used(row.id, now).await?;
         tx.verify_email_address(account, &row.email, now).await?;
         // One address per account: once proven, the web signs in with it too (unless another
@@ -295,6 +314,15 @@ fn normalise_email_code(code: &str) -> Option<String> {
         .filter(|c| !matches!(c, ' ' | '-'))
         .collect();
     (code.len() == EMAIL_CODE_LEN && code.bytes().all(|b| b.is_ascii_digit())).then_some(code)
+}
+
+/// How a code is kept: the SHA-256 of the account and the code, in hex. Never the code itself,
+/// so that reading the table does not hand out codes (a million codes are few enough to try
+/// offline, which is why wrong guesses online are bounded and codes expire in minutes).
+fn email_code_hash(account: AccountId, code: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("spendbot-email-code:{account}:{code}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Compares two codes without stopping at the first difference.

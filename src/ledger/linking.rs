@@ -24,11 +24,13 @@ pub struct LinkCode {
 
 impl Ledger {
     /// A one-time code (8 characters, from the OS random generator), valid for
-    /// [`LINK_CODE_TTL`], that joins another chat identity to this account.
+    /// [`LINK_CODE_TTL`], that joins another chat identity to this account. Keyed by `event`:
+    /// the same event again is [`LedgerError::Duplicate`].
     #[tracing::instrument(skip_all, fields(account = %s.account.id))]
     pub async fn create_link_code(
         &self,
         s: &Session,
+        event: Option<&EventKey>,
         now: DateTime<Utc>,
     ) -> Result<LinkCode, LedgerError> {
         let expires_at = now + LINK_CODE_TTL;
@@ -36,6 +38,8 @@ impl Ledger {
         for _ in 0..4 {
             let code = new_link_code()?;
             let mut tx = self.store.begin_write().await?;
+            // A redelivered `/link` makes no second code.
+            claim(&mut tx, event, s, now).await?;
             match tx
                 .insert_link_code(&code, s.account.id, now, expires_at)
                 .await

@@ -148,13 +148,14 @@ impl<S: AlertSource> Delivery<S> {
     pub async fn run(&self, stop: CancellationToken) {
         let mut backoff = self.idle;
         while !stop.is_cancelled() {
-            let wait = match self.deliver_due().await {
-                Ok(0) => self.idle,
-                Ok(_) => {
+            // A panic in one alert's delivery is contained: the worker backs off and goes on.
+            let wait = match crate::contain::contained("alert delivery", self.deliver_due()).await {
+                Ok(Ok(0)) => self.idle,
+                Ok(Ok(_)) => {
                     backoff = self.idle;
                     continue;
                 }
-                Err(()) => {
+                Ok(Err(())) | Err(_) => {
                     let wait = backoff;
                     backoff = (backoff * 2).min(Duration::from_secs(30));
                     wait

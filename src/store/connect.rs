@@ -13,7 +13,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::sql::{Sql, execute, sql};
+use super::sql::{Sql, execute, sql, within};
 use super::{SqlitePools, Store, StoreError, Tx, TxInner, sqlite_writer};
 
 /// How long connecting, or waiting for a free connection, may take before the database counts
@@ -52,6 +52,41 @@ fn migrator(migrations: &'static [(i64, &'static str, &'static str)]) -> Migrato
         locking: true,
         no_tx: false,
     }
+}
+
+/// The named lock MySQL and MariaDB migrators take, and how long one waits for another.
+const MYSQL_MIGRATION_LOCK: &str = "spendbot_migrations";
+const MYSQL_MIGRATION_WAIT_SECS: i64 = 60;
+
+/// MySQL's migrations under a named lock held on the connection that runs them. sqlx's own
+/// lock asks `GET_LOCK(name, -1)`, which MariaDB answers at once with NULL (no lock taken), so
+/// two replicas starting on a fresh database would both migrate and one would fail halfway.
+async fn migrate_mysql(pool: &sqlx::MySqlPool) -> Result<(), StoreError> {
+    let mut conn = pool.acquire().await?;
+    let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
+        .bind(MYSQL_MIGRATION_LOCK)
+        .bind(MYSQL_MIGRATION_WAIT_SECS)
+        .fetch_one(&mut *conn)
+        .await?;
+    if locked != Some(1) {
+        return Err(StoreError::Other(
+            format!(
+                "another migrator held the migration lock for over {MYSQL_MIGRATION_WAIT_SECS} s"
+            )
+            .into(),
+        ));
+    }
+    let mut migrator = migrator(migrations::MYSQL);
+    migrator.set_locking(false);
+    let ran = migrator.run(&mut *conn).await;
+    // Released before the connection goes back to the pool (a lock lives with its connection).
+    let released = sqlx::query("SELECT RELEASE_LOCK(?)")
+        .bind(MYSQL_MIGRATION_LOCK)
+        .execute(&mut *conn)
+        .await;
+    ran?;
+    released?;
+    Ok(())
 }
 
 /// Every engine's migrations, listed by `build.rs` from `migrations/<engine>/` (which fails
@@ -109,8 +144,8 @@ impl Store {
         }
     }
 
-    /// Applies pending migrations. Running it again is a no-op; concurrent migrators of
-    /// PostgreSQL and MySQL serialise on sqlx's database lock.
+    /// Applies pending migrations. Running it again is a no-op; concurrent migrators serialise:
+    /// on PostgreSQL on sqlx's advisory lock, on MySQL on a named lock taken here.
     #[tracing::instrument(skip_all, fields(engine = self.engine()))]
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
@@ -129,7 +164,7 @@ impl Store {
                     .map_err(|e| StoreError::Other(Box::new(e)))?;
             }
             Store::Postgres(p) => migrator(migrations::POSTGRES).run(p).await?,
-            Store::MySql(p) => migrator(migrations::MYSQL).run(p).await?,
+            Store::MySql(p) => migrate_mysql(p).await?,
         }
         Ok(())
     }
@@ -159,10 +194,12 @@ impl Store {
     /// read turns into a write.
     #[tracing::instrument(skip_all, level = "debug", fields(engine = self.engine()))]
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        // A begin waits its turn for SQLite's one writer (the pool's own timeout bounds that)
+        // and is then bounded like any statement.
         Ok(Tx(match self {
             Store::Sqlite(p) => TxInner::Sqlite(p.write.begin_with("BEGIN IMMEDIATE").await?),
-            Store::Postgres(p) => TxInner::Postgres(p.begin().await?),
-            Store::MySql(p) => TxInner::MySql(p.begin().await?),
+            Store::Postgres(p) => TxInner::Postgres(within(p.begin()).await?),
+            Store::MySql(p) => TxInner::MySql(within(p.begin()).await?),
         }))
     }
 }
@@ -204,9 +241,9 @@ impl Tx {
     /// Makes every change of the transaction durable.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.0 {
-            TxInner::Sqlite(t) => t.commit().await?,
-            TxInner::Postgres(t) => t.commit().await?,
-            TxInner::MySql(t) => t.commit().await?,
+            TxInner::Sqlite(t) => within(t.commit()).await?,
+            TxInner::Postgres(t) => within(t.commit()).await?,
+            TxInner::MySql(t) => within(t.commit()).await?,
         }
         Ok(())
     }
@@ -214,9 +251,9 @@ impl Tx {
     /// Undoes every change of the transaction.
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self.0 {
-            TxInner::Sqlite(t) => t.rollback().await?,
-            TxInner::Postgres(t) => t.rollback().await?,
-            TxInner::MySql(t) => t.rollback().await?,
+            TxInner::Sqlite(t) => within(t.rollback()).await?,
+            TxInner::Postgres(t) => within(t.rollback()).await?,
+            TxInner::MySql(t) => within(t.rollback()).await?,
         }
         Ok(())
     }

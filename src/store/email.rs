@@ -77,15 +77,18 @@ const VERIFY_EMAIL_ADDRESS: Sql = sql!(
 const COUNT_EMAIL_CODES_SINCE: Sql =
     sql!("SELECT COUNT(*) FROM email_codes WHERE account_id = ? AND created_at > ?");
 const INSERT_EMAIL_CODE: Sql = sql!(
-    "INSERT INTO email_codes (account_id, email, code, created_at, expires_at) \
+    "INSERT INTO email_codes (account_id, email, code_hash, created_at, expires_at) \
      VALUES (?, ?, ?, ?, ?)"
 );
-/// On PostgreSQL and MySQL locked until the transaction ends.
+/// The newest code still open: unused, unexpired, with fewer wrong guesses than the bound. On
+/// PostgreSQL and MySQL locked until the transaction ends.
 const NEWEST_EMAIL_CODE: Sql = sql!(for_update:
-    "SELECT id, email, code, expires_at, used_at FROM email_codes \
-     WHERE account_id = ? AND used_at IS NULL AND expires_at > ? \
+    "SELECT id, email, code_hash, expires_at, used_at, failed_attempts FROM email_codes \
+     WHERE account_id = ? AND used_at IS NULL AND expires_at > ? AND failed_attempts < ? \
      ORDER BY id DESC LIMIT 1"
 );
+const EMAIL_CODE_GUESSED_WRONG: Sql =
+    sql!("UPDATE email_codes SET failed_attempts = failed_attempts + 1 WHERE id = ?");
 const MARK_EMAIL_CODE_USED: Sql = sql!("UPDATE email_codes SET used_at = ? WHERE id = ?");
 
 impl Store {
@@ -173,7 +176,7 @@ impl Tx {
         &mut self,
         account: AccountId,
         email: &str,
-        code: &str,
+        code_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
@@ -182,27 +185,35 @@ impl Tx {
             INSERT_EMAIL_CODE,
             account.0,
             email,
-            code,
+            code_hash,
             now,
             expires_at
         )?;
         Ok(())
     }
 
-    /// The newest unused, unexpired email code of the account, locked until the transaction
-    /// ends.
+    /// The newest unused, unexpired email code of the account with fewer than `max_wrong`
+    /// wrong guesses, locked until the transaction ends.
     pub async fn newest_email_code(
         &mut self,
         account: AccountId,
         now: DateTime<Utc>,
+        max_wrong: i32,
     ) -> Result<Option<EmailCodeRow>, StoreError> {
         Ok(fetch!(
             self.conn(),
             fetch_optional,
             NEWEST_EMAIL_CODE,
             account.0,
-            now
+            now,
+            max_wrong
         )?)
+    }
+
+    /// Counts one wrong guess against a code.
+    pub async fn email_code_guessed_wrong(&mut self, id: i64) -> Result<(), StoreError> {
+        execute!(self.conn(), EMAIL_CODE_GUESSED_WRONG, id)?;
+        Ok(())
     }
 
     pub async fn mark_email_code_used(

@@ -82,13 +82,19 @@ const ALERT: Sql = sql!(columns: alert_columns,
        LEFT JOIN spending_limits l ON l.id = o.limit_id \
      WHERE o.id = ?"
 );
-const ALERT_SENT: Sql =
-    sql!("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?");
+/// A delivered notice keeps no code or link: its payload goes (limit alerts have none).
+const ALERT_SENT: Sql = sql!(
+    "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, \
+       payload = CASE WHEN kind = 'limit' THEN payload ELSE NULL END \
+     WHERE id = ?"
+);
 /// Back to pending at the retry time (bound twice), or failed for good without one; never
 /// undoes a sent alert.
+/// A notice failed for good keeps no code or link either (the retry time is bound three times).
 const ALERT_FAILED: Sql = sql!(
     "UPDATE outbox SET status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END, \
-       next_attempt_at = COALESCE(?, next_attempt_at), last_error = ? \
+       next_attempt_at = COALESCE(?, next_attempt_at), last_error = ?, \
+       payload = CASE WHEN ? IS NULL AND kind <> 'limit' THEN NULL ELSE payload END \
      WHERE id = ? AND status <> 'sent'"
 );
 
@@ -219,7 +225,15 @@ async fn alert_failed(
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<u64, StoreError> {
-    Ok(execute!(c, ALERT_FAILED, retry_at, retry_at, error, id)?)
+    Ok(execute!(
+        c,
+        ALERT_FAILED,
+        retry_at,
+        retry_at,
+        error,
+        retry_at,
+        id
+    )?)
 }
 
 impl AlertRow {

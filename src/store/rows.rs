@@ -122,9 +122,10 @@ row! {
     pub struct EmailCodeRow {
         pub id: i64,
         pub email: String,
-        pub code: String,
+        pub code_hash: String,
         pub expires_at: DateTime<Utc>,
         pub used_at: Option<DateTime<Utc>>,
+        pub failed_attempts: i32,
     }
 }
 

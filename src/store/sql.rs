@@ -10,6 +10,27 @@
 
 use sqlx::{MySqlConnection, PgConnection, SqliteConnection};
 
+/// How long one statement (or a begin, a commit, a rollback) may take. A database that stops
+/// answering (frozen, or a network that drops packets) then fails the operation as
+/// unavailable, which callers answer with 503 or by not confirming an update, instead of
+/// holding the request, the update and the shutdown for as long as the freeze lasts.
+pub(super) const STATEMENT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `run` within [`STATEMENT_DEADLINE`]; past it, an I/O "timed out" error, which the store
+/// reads as unavailable. Dropping the statement's future closes its connection, so a statement
+/// given up on never finishes behind the caller's back on a connection in use again.
+pub(super) async fn within<T>(
+    run: impl Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
+    match tokio::time::timeout(STATEMENT_DEADLINE, run).await {
+        Ok(result) => result,
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the database did not answer in time",
+        ))),
+    }
+}
+
 /// A statement in each engine's dialect. Built by `sql!`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Sql {
@@ -202,12 +223,13 @@ macro_rules! on_engine {
     };
 }
 
-/// `timed!(SQL, expression)`: the expression (a statement run), its time recorded in
-/// [`crate::metrics`] under the statement's name as written (`INSERT_ENTRY`).
+/// `timed!(SQL, expression)`: the expression (a statement run) within [`STATEMENT_DEADLINE`],
+/// its time recorded in [`crate::metrics`] under the statement's name as written
+/// (`INSERT_ENTRY`).
 macro_rules! timed {
     ($sql:expr, $run:expr) => {{
         let started = ::std::time::Instant::now();
-        let result = $run;
+        let result = $crate::store::sql::within(async { $run }).await;
         $crate::metrics::statement(stringify!($sql), started);
         result
     }};
@@ -215,30 +237,37 @@ macro_rules! timed {
 
 /// `execute!(conn, SQL, values…)`: runs a statement; the number of rows it changed.
 macro_rules! execute {
-    ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::store::sql::timed!($sql, $crate::store::sql::on_engine!($conn, $sql, |q, c| {
-            ::sqlx::query(q)$(.bind($arg))*.execute(c).await.map(|done| done.rows_affected())
-        }))
-    };
+    ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {{
+        // A `match` keeps the scrutinee's temporaries (a pooled connection) alive throughout.
+        match $conn {
+            conn => $crate::store::sql::timed!($sql, $crate::store::sql::on_engine!(conn, $sql, |q, c| {
+                ::sqlx::query(q)$(.bind($arg))*.execute(c).await.map(|done| done.rows_affected())
+            })),
+        }
+    }};
 }
 
 /// `fetch!(conn, fetch_one | fetch_optional | fetch_all, SQL, values…)`: rows as a `FromRow`
 /// type.
 macro_rules! fetch {
-    ($conn:expr, $fetch:ident, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::store::sql::timed!($sql, $crate::store::sql::on_engine!($conn, $sql, |q, c| {
-            ::sqlx::query_as(q)$(.bind($arg))*.$fetch(c).await
-        }))
-    };
+    ($conn:expr, $fetch:ident, $sql:expr $(, $arg:expr)* $(,)?) => {{
+        match $conn {
+            conn => $crate::store::sql::timed!($sql, $crate::store::sql::on_engine!(conn, $sql, |q, c| {
+                ::sqlx::query_as(q)$(.bind($arg))*.$fetch(c).await
+            })),
+        }
+    }};
 }
 
 /// `scalar!(conn, fetch_one | fetch_optional | fetch_all, SQL, values…)`: the first column.
 macro_rules! scalar {
-    ($conn:expr, $fetch:ident, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::store::sql::timed!($sql, $crate::store::sql::on_engine!($conn, $sql, |q, c| {
-            ::sqlx::query_scalar(q)$(.bind($arg))*.$fetch(c).await
-        }))
-    };
+    ($conn:expr, $fetch:ident, $sql:expr $(, $arg:expr)* $(,)?) => {{
+        match $conn {
+            conn => $crate::store::sql::timed!($sql, $crate::store::sql::on_engine!(conn, $sql, |q, c| {
+                ::sqlx::query_scalar(q)$(.bind($arg))*.$fetch(c).await
+            })),
+        }
+    }};
 }
 
 /// `insert_id!(conn, SQL, values…)`: runs an insert built with `sql!(returning_id: …)`; the new
@@ -247,7 +276,7 @@ macro_rules! insert_id {
     ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {{
         let sql: $crate::store::sql::Sql = $sql;
         let started = ::std::time::Instant::now();
-        let id = match $conn {
+        let id = match $conn { conn => $crate::store::sql::within(async { match conn {
             $crate::store::sql::Conn::Sqlite(c) => {
                 ::sqlx::query_scalar(sql.sqlite)$(.bind($arg))*.fetch_one(c).await
             }
@@ -259,7 +288,8 @@ macro_rules! insert_id {
                 .execute(c)
                 .await
                 .map(|done| i64::try_from(done.last_insert_id()).unwrap_or(i64::MAX)),
-        };
+        } })
+        .await };
         $crate::metrics::statement(stringify!($sql), started);
         id
     }};

@@ -287,15 +287,20 @@ impl Telegram {
     pub async fn handle(&self, update: Update) -> Handled {
         let started = Instant::now();
         let event = EventKey(format!("tg:{}:{}", self.bot_id, update.id.0));
-        let handled = match update.kind {
-            UpdateKind::Message(msg) => self.message(msg, event, false).await,
-            UpdateKind::EditedMessage(msg) => self.message(msg, event, true).await,
-            UpdateKind::CallbackQuery(q) => self.callback(q, event).await,
-            UpdateKind::MyChatMember(change) => self.membership(change).await,
-            _ => Handled::Done,
-        };
+        let dispatched = crate::contain::contained("telegram update", async {
+            match update.kind {
+                UpdateKind::Message(msg) => self.message(msg, event, false).await,
+                UpdateKind::EditedMessage(msg) => self.message(msg, event, true).await,
+                UpdateKind::CallbackQuery(q) => self.callback(q, event).await,
+                UpdateKind::MyChatMember(change) => self.membership(change).await,
+                _ => Handled::Done,
+            }
+        })
+        .await;
         crate::metrics::update_handled("telegram", started);
-        handled
+        // An update whose handling panicked is confirmed all the same: delivered again it
+        // would panic again, and hold back every update after it.
+        dispatched.unwrap_or(Handled::Done)
     }
 
     async fn message(&self, msg: Message, event: EventKey, edited: bool) -> Handled {

@@ -147,7 +147,7 @@ pub async fn link_code(
     let visit = web.poster(&headers, &form.csrf_token, "/settings").await?;
     let code = web
         .ledger
-        .create_link_code(&visit.session, Utc::now())
+        .create_link_code(&visit.session, None, Utc::now())
         .await?;
     let flash = Flash {
         kind: "code".into(),

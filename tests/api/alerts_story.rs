@@ -28,6 +28,7 @@ crate::each_engine!(
     email_verification_queues_a_code_and_only_the_newest_unused_unexpired_one_verifies,
     alerts_reach_only_reachable_identities_and_a_verified_address_with_alerts_on,
     edits_and_category_changes_that_pass_a_limit_write_its_alerts_once,
+    a_code_dies_after_five_wrong_guesses_and_a_redelivered_command_changes_nothing,
 );
 
 fn d(s: &str) -> NaiveDate {
@@ -433,7 +434,7 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
 
     for bad in ["me", "me@example", "m e@example.com", "a@b@example.com"] {
         assert!(matches!(
-            ledger.start_email_verification(&s, bad, t0).await,
+            ledger.start_email_verification(&s, bad, None, t0).await,
             Err(LedgerError::InvalidEmail)
         ));
     }
@@ -444,7 +445,7 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
     );
 
     ledger
-        .start_email_verification(&s, " me@example.com ", t0)
+        .start_email_verification(&s, " me@example.com ", None, t0)
         .await
         .expect("start");
     let (email, first) = code_of(&claim(t0).await);
@@ -471,33 +472,33 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
     let wrong = format!("{}{}", &first[..5], (first.as_bytes()[5] - b'0' + 1) % 10);
     for attempt in ["abc", "12345", wrong.as_str()] {
         assert!(matches!(
-            ledger.verify_email(&s, attempt, t0).await,
+            ledger.verify_email(&s, attempt, None, t0).await,
             Err(LedgerError::InvalidCode)
         ));
     }
     assert!(matches!(
-        ledger.verify_email(&other, &first, t0).await,
+        ledger.verify_email(&other, &first, None, t0).await,
         Err(LedgerError::InvalidCode)
     ));
     assert_eq!(ledger.email_settings(&other).await.expect("status"), None);
 
     // A second code: only the newest counts; expired, it counts no more.
     ledger
-        .start_email_verification(&s, "me@example.com", t0 + Duration::minutes(1))
+        .start_email_verification(&s, "me@example.com", None, t0 + Duration::minutes(1))
         .await
         .expect("again");
     let (_, second) = code_of(&claim(t0 + Duration::minutes(1)).await);
     if second != first {
         assert!(matches!(
             ledger
-                .verify_email(&s, &first, t0 + Duration::minutes(2))
+                .verify_email(&s, &first, None, t0 + Duration::minutes(2))
                 .await,
             Err(LedgerError::InvalidCode)
         ));
     }
     assert!(matches!(
         ledger
-            .verify_email(&s, &second, t0 + Duration::minutes(17))
+            .verify_email(&s, &second, None, t0 + Duration::minutes(17))
             .await,
         Err(LedgerError::InvalidCode)
     ));
@@ -511,7 +512,7 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
     );
 
     let verified = ledger
-        .verify_email(&s, &format!(" {second} "), t0 + Duration::minutes(2))
+        .verify_email(&s, &format!(" {second} "), None, t0 + Duration::minutes(2))
         .await
         .expect("verified");
     assert_eq!(verified, "me@example.com");
@@ -534,7 +535,7 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
     // Used: no more.
     assert!(matches!(
         ledger
-            .verify_email(&s, &second, t0 + Duration::minutes(3))
+            .verify_email(&s, &second, None, t0 + Duration::minutes(3))
             .await,
         Err(LedgerError::InvalidCode)
     ));
@@ -562,14 +563,14 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
     // Five codes in an hour, not six: two so far, three more, then TooMany (nothing queued).
     for minute in 4..7 {
         ledger
-            .start_email_verification(&s, "me@example.com", t0 + Duration::minutes(minute))
+            .start_email_verification(&s, "me@example.com", None, t0 + Duration::minutes(minute))
             .await
             .expect("within the hour");
     }
     assert_eq!(claim(t0 + Duration::minutes(7)).await.len(), 3);
     assert!(matches!(
         ledger
-            .start_email_verification(&s, "new@example.com", t0 + Duration::minutes(8))
+            .start_email_verification(&s, "new@example.com", None, t0 + Duration::minutes(8))
             .await,
         Err(LedgerError::TooMany)
     ));
@@ -585,13 +586,13 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
     );
     // Another account has its own five.
     ledger
-        .start_email_verification(&other, "other@example.com", t0 + Duration::minutes(8))
+        .start_email_verification(&other, "other@example.com", None, t0 + Duration::minutes(8))
         .await
         .expect("other account");
 
     // An hour after the first ones, a new address: unverified until its own code.
     ledger
-        .start_email_verification(&s, "new@example.com", t0 + Duration::minutes(62))
+        .start_email_verification(&s, "new@example.com", None, t0 + Duration::minutes(62))
         .await
         .expect("after the hour");
     assert_eq!(
@@ -611,7 +612,10 @@ async fn alerts_reach_only_reachable_identities_and_a_verified_address_with_aler
     let discord = who(Platform::Discord, "901");
     let alice = session(&ledger, Platform::Telegram, "901").await;
     let on_discord = session(&ledger, Platform::Discord, "901").await;
-    let code = ledger.create_link_code(&alice, now).await.expect("code");
+    let code = ledger
+        .create_link_code(&alice, None, now)
+        .await
+        .expect("code");
     ledger
         .redeem_link_code(&on_discord, &code.code, now, None)
         .await
@@ -762,4 +766,115 @@ async fn edits_and_category_changes_that_pass_a_limit_write_its_alerts_once(url:
         .await
         .expect("no error");
     assert!(stolen.is_none());
+}
+
+async fn a_code_dies_after_five_wrong_guesses_and_a_redelivered_command_changes_nothing(
+    url: String,
+) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Telegram, "811").await;
+    let t0 = Utc::now();
+    let queued = |at: DateTime<Utc>| {
+        let ledger = ledger.clone();
+        async move {
+            let alerts = ledger
+                .claim_alerts("mailer", at, 10, Duration::hours(1))
+                .await
+                .expect("claim");
+            for a in &alerts {
+                ledger.alert_sent(a.id, at).await.expect("sent");
+            }
+            alerts
+                .into_iter()
+                .filter_map(|a| match a.kind {
+                    AlertKind::EmailCode { code, .. } => Some(code),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let email_event = EventKey("tg:1:7001".into());
+    ledger
+        .start_email_verification(&s, "me@example.com", Some(&email_event), t0)
+        .await
+        .expect("start");
+    assert!(matches!(
+        ledger
+            .start_email_verification(&s, "me@example.com", Some(&email_event), t0)
+            .await,
+        Err(LedgerError::Duplicate)
+    ));
+    let codes = queued(t0).await;
+    assert_eq!(codes.len(), 1, "a redelivered /email sends one code");
+    let code = &codes[0];
+
+    // A redelivered wrong guess counts once; five wrong guesses kill the code.
+    let wrong = format!("{}{}", &code[..5], (code.as_bytes()[5] - b'0' + 1) % 10);
+    let first_guess = EventKey("tg:1:7002".into());
+    for _ in 0..3 {
+        let guessed = ledger
+            .verify_email(&s, &wrong, Some(&first_guess), t0)
+            .await;
+        assert!(matches!(
+            guessed,
+            Err(LedgerError::InvalidCode | LedgerError::Duplicate)
+        ));
+    }
+    for n in 3..=6 {
+        let event = EventKey(format!("tg:1:70{n:02}"));
+        assert!(matches!(
+            ledger.verify_email(&s, &wrong, Some(&event), t0).await,
+            Err(LedgerError::InvalidCode)
+        ));
+    }
+    assert!(
+        matches!(
+            ledger
+                .verify_email(&s, code, Some(&EventKey("tg:1:7099".into())), t0)
+                .await,
+            Err(LedgerError::InvalidCode)
+        ),
+        "after five wrong guesses the right code no longer works"
+    );
+    assert_eq!(
+        ledger
+            .email_settings(&s)
+            .await
+            .expect("status")
+            .map(|e| e.verified),
+        Some(false)
+    );
+
+    // Four wrong guesses leave a fresh code alive.
+    ledger
+        .start_email_verification(&s, "me@example.com", None, t0 + Duration::minutes(1))
+        .await
+        .expect("a new code");
+    let fresh = queued(t0 + Duration::minutes(1)).await;
+    let fresh = &fresh[0];
+    let wrong = format!("{}{}", &fresh[..5], (fresh.as_bytes()[5] - b'0' + 1) % 10);
+    for _ in 0..4 {
+        assert!(matches!(
+            ledger.verify_email(&s, &wrong, None, t0).await,
+            Err(LedgerError::InvalidCode)
+        ));
+    }
+    assert_eq!(
+        ledger
+            .verify_email(&s, fresh, None, t0 + Duration::minutes(2))
+            .await
+            .expect("the fifth try is right"),
+        "me@example.com"
+    );
+
+    // A redelivered /link makes one code.
+    let link_event = EventKey("tg:1:7100".into());
+    ledger
+        .create_link_code(&s, Some(&link_event), t0)
+        .await
+        .expect("a code");
+    assert!(matches!(
+        ledger.create_link_code(&s, Some(&link_event), t0).await,
+        Err(LedgerError::Duplicate)
+    ));
 }

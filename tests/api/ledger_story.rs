@@ -656,7 +656,10 @@ async fn link_codes_join_identities_and_nothing_recorded_is_lost(url: String) {
         .await
         .expect("bob's limit");
 
-    let code = ledger.create_link_code(&alice, now).await.expect("code");
+    let code = ledger
+        .create_link_code(&alice, None, now)
+        .await
+        .expect("code");
     assert_eq!(code.code.len(), 8);
     assert_eq!(code.expires_at, now + Duration::minutes(10));
 
@@ -725,7 +728,7 @@ async fn link_codes_join_identities_and_nothing_recorded_is_lost(url: String) {
     // Leaving an account that still has another identity moves nothing out of it.
     let dave = session(&ledger, Platform::Console, "dave").await;
     let dave_code = ledger
-        .create_link_code(&dave, now)
+        .create_link_code(&dave, None, now)
         .await
         .expect("dave's code");
     let carol_in_dave = ledger
@@ -739,7 +742,7 @@ async fn link_codes_join_identities_and_nothing_recorded_is_lost(url: String) {
     )
     .await;
     let alice_code = ledger
-        .create_link_code(&alice, now)
+        .create_link_code(&alice, None, now)
         .await
         .expect("alice's code");
     let carol_in_alice = ledger

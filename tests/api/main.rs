@@ -11,6 +11,7 @@ mod conversation;
 mod deploy;
 mod discord;
 mod fakes;
+mod hardening;
 mod health;
 mod helpers;
 mod layers;

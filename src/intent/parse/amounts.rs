@@ -103,7 +103,7 @@ fn add_scales(toks: &[Tok], a: &mut Amount, lex: &Lexicon) {
         .filter(|n| !n.used)
         .and_then(Tok::scale)
     {
-        a.value = a.value.checked_mul(s).unwrap_or(a.value);
+        a.value = a.value.saturating_mul(s);
         a.minor |= s < Decimal::ONE;
         a.last += 1;
         if s > Decimal::ONE {
@@ -113,7 +113,7 @@ fn add_scales(toks: &[Tok], a: &mut Amount, lex: &Lexicon) {
                 .and_then(|n| parse_digits(&n.t.norm, lex.dot_thousands))
                 .filter(|r| *r < s && !r.is_zero());
             if let Some(r) = rest {
-                a.value += r;
+                a.value = a.value.saturating_add(r);
                 a.last += 1;
             }
         }
@@ -158,7 +158,7 @@ fn times_factor(toks: &[Tok], a: &mut Amount, glued_x: bool, lex: &Lexicon) {
         .filter(|n| !n.used && n.t.kind == Kind::Number && n.t.suffix.is_empty())
         .and_then(|n| parse_digits(&n.t.norm, lex.dot_thousands));
     if let Some(f) = factor {
-        a.value *= f;
+        a.value = a.value.saturating_mul(f);
         a.last = k;
         a.product = true;
     }
@@ -238,7 +238,7 @@ fn words_of_cents(toks: &[Tok], a: &mut Amount) {
         count,
         fraction,
     ) {
-        a.value += c * f;
+        a.value = a.value.saturating_add(c.saturating_mul(f));
         a.last += 3;
     }
 }
@@ -340,7 +340,7 @@ fn digits_at(t: &Tok, i: usize, lex: &Lexicon) -> Option<Number> {
         return Some(n);
     }
     if let Some(s) = glued_scale(suffix) {
-        n.value *= s;
+        n.value = n.value.saturating_mul(s);
     } else if suffix == "x" {
         n.glued_x = true;
     } else if let Some(entries) = lex.phrases.get(suffix) {
@@ -351,9 +351,9 @@ fn digits_at(t: &Tok, i: usize, lex: &Lexicon) -> Option<Number> {
                     n.strong = true;
                 }
                 Role::Money => n.strong = true,
-                Role::Scale(s) => n.value *= *s,
+                Role::Scale(s) => n.value = n.value.saturating_mul(*s),
                 Role::Fraction(s) => {
-                    n.value *= *s;
+                    n.value = n.value.saturating_mul(*s);
                     n.minor = true;
                 }
                 _ => {}
@@ -379,7 +379,9 @@ fn words_at(toks: &[Tok], i: usize) -> Option<Number> {
         if let Some(v) = w.number_word() {
             // `twelve fifty`, `one fifty`: dollars and cents, said as two numbers.
             if previous.is_some() && v >= 10 && !linked {
-                let value = n.value() + Decimal::from(v) / Decimal::from(100);
+                let value = n
+                    .value()
+                    .saturating_add(Decimal::from(v) / Decimal::from(100));
                 return Some(Number {
                     value,
                     last: j,
@@ -444,7 +446,11 @@ pub(super) fn choose(amounts: &[&Amount]) -> (Option<Decimal>, Option<Currency>,
             .iter()
             .find(|a| a.quantity)
             .map_or(Decimal::ONE, |q| q.value);
-        return (Some(unit.value * count), unit.currency, Vec::new());
+        return (
+            Some(unit.value.saturating_mul(count)),
+            unit.currency,
+            Vec::new(),
+        );
     }
     let pick = |a: &Amount| (Some(a.value), a.currency, Vec::new());
     match amounts {
@@ -491,7 +497,7 @@ pub(super) fn join_major_minor(toks: &mut [Tok], amounts: &mut Vec<Amount>) {
         }
         let (a, b) = (&amounts[i], &amounts[i + 1]);
         if a.currency.is_some() && !a.minor && b.minor && b.value < Decimal::ONE && joined {
-            let value = a.value + b.value;
+            let value = a.value.saturating_add(b.value);
             let last = b.last;
             for t in &mut toks[a.last + 1..b.first] {
                 t.used = true;

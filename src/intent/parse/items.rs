@@ -113,6 +113,20 @@ pub(super) fn categories_in_order(toks: &[Tok]) -> Vec<Category> {
     out
 }
 
+/// The amounts that begin or end inside `range`. Amounts are in text order and do not
+/// overlap, so the candidates are found by binary search: a long message with many items costs
+/// a logarithm per item, not a pass over every amount.
+fn amounts_in<'a>(
+    amounts: &'a [Amount],
+    range: &std::ops::Range<usize>,
+) -> impl Iterator<Item = &'a Amount> {
+    let from = amounts.partition_point(|a| a.last < range.start);
+    let to = amounts.partition_point(|a| a.first < range.end).max(from);
+    amounts[from..to]
+        .iter()
+        .filter(move |a| range.contains(&a.first) || range.contains(&a.last))
+}
+
 pub(super) fn expense(
     toks: &mut [Tok],
     amounts: &[Amount],
@@ -120,21 +134,26 @@ pub(super) fn expense(
     date: Option<NaiveDate>,
 ) -> Intent {
     mark(toks, |t| t.has(Role::ExpenseVerb));
+    debug_assert!(
+        amounts.windows(2).all(|w| w[0].last < w[1].first),
+        "amounts are in text order and do not overlap"
+    );
     let segs = segments(toks);
+    let has_amount: Vec<bool> = segs
+        .iter()
+        .map(|s| amounts_in(amounts, s).next().is_some())
+        .collect();
     let with_amount: Vec<&std::ops::Range<usize>> = segs
         .iter()
-        .filter(|s| {
-            amounts
-                .iter()
-                .any(|a| s.contains(&a.first) || s.contains(&a.last))
-        })
+        .zip(&has_amount)
+        .filter_map(|(s, has)| has.then_some(s))
         .collect();
     let content =
         |s: &std::ops::Range<usize>| toks[s.clone()].iter().any(|t| !t.used && !t.is_filler());
     let every_content_has_amount = segs
         .iter()
-        .filter(|s| content(s))
-        .all(|s| with_amount.contains(&s));
+        .zip(&has_amount)
+        .all(|(s, has)| *has || !content(s));
     if with_amount.len() >= 2 && every_content_has_amount {
         let items = with_amount
             .iter()
@@ -188,10 +207,7 @@ pub(super) fn item(
     text: &str,
     range: std::ops::Range<usize>,
 ) -> Item {
-    let mine: Vec<&Amount> = amounts
-        .iter()
-        .filter(|a| range.contains(&a.first) || range.contains(&a.last))
-        .collect();
+    let mine: Vec<&Amount> = amounts_in(amounts, &range).collect();
     let (amount, mut currency, candidates) = choose(&mine);
     // A currency word beats an ambiguous sign: `20$ baht sim card` is in baht.
     let weak = mine.iter().all(|a| !a.strong);

@@ -14,7 +14,7 @@ pub(super) fn range_guess(
 ) -> Option<Intent> {
     let (low, high, spans) = separate_range(toks, amounts).or_else(|| glued_range(toks))?;
     // A guess spans a little: `10-20`, not `11-2026` (a month) or `1-100`.
-    if low <= Decimal::ZERO || high <= low || high > low * Decimal::TEN {
+    if low <= Decimal::ZERO || high <= low || high > low.saturating_mul(Decimal::TEN) {
         return None;
     }
     let currency = spans
