@@ -70,41 +70,52 @@ impl Bot {
         };
         match action {
             ButtonAction::Undo(ids) => {
-                let mut removed = Vec::new();
-                for (n, id) in ids.into_iter().enumerate() {
-                    // Only the first deletion carries the event key; the rest belong to it.
-                    let event = if n == 0 { turn.event() } else { None };
-                    let deleted = self
-                        .ledger
-                        .delete(&turn.session, EntryId(id), event)
-                        .await?;
-                    removed.extend(deleted);
-                }
+                // Every entry of the confirmation in one transaction with the press.
+                let ids: Vec<EntryId> = ids.into_iter().map(EntryId).collect();
+                let removed = self
+                    .ledger
+                    .delete_all(&turn.session, &ids, turn.event())
+                    .await?;
                 Ok(match removed.as_slice() {
-                    [] => Reply::text(self.t(&turn.lang, "nothing_to_undo", &[])),
+                    // Already undone, or someone else's confirmation (in a group).
+                    [] => self.notice(turn, "nothing_to_undo"),
                     entries => Reply::text(self.removed(turn, entries)),
                 })
             }
             ButtonAction::Amount(amount) => self.message(turn, &amount).await,
-            ButtonAction::PickCategory(id) => Ok(self.category_picker(turn, id)),
+            ButtonAction::PickCategory(id) => {
+                // Only the entry's own account may change it; anyone else hears so privately.
+                match self.ledger.entry(&turn.session, EntryId(id)).await? {
+                    Some(_) => Ok(self.category_picker(turn, id)),
+                    None => Ok(self.notice(turn, "not_found")),
+                }
+            }
             ButtonAction::SetCategory(id, category) => {
                 let changed = self
                     .ledger
                     .set_category(&turn.session, EntryId(id), &category, turn.event())
                     .await?;
-                Ok(Reply::text(match changed {
-                    Some(e) => self.t(
+                Ok(match changed {
+                    Some(e) => Reply::text(self.t(
                         &turn.lang,
                         "category_changed",
                         &[("entry", &self.describe(turn, &e))],
-                    ),
-                    None => self.t(&turn.lang, "not_found", &[]),
-                }))
+                    )),
+                    None => self.notice(turn, "not_found"),
+                })
             }
         }
     }
 
     /// The default categories as buttons, to move entry `id` to one of them.
+    /// A reply for the presser alone ([`ReplyStatus::Notice`]).
+    fn notice(&self, turn: &Turn<'_>, key: &str) -> Reply {
+        Reply {
+            status: ReplyStatus::Notice,
+            ..Reply::text(self.t(&turn.lang, key, &[]))
+        }
+    }
+
     pub(super) fn category_picker(&self, turn: &Turn<'_>, id: i64) -> Reply {
         let buttons = DEFAULT_CATEGORIES
             .iter()

@@ -113,6 +113,9 @@ pub enum ReplyStatus {
     /// The database is unavailable: nothing changed; the platform should deliver the event
     /// again later (a webhook answers 5xx, polling does not confirm it).
     RetryLater,
+    /// For the person who pressed a button only (it was not theirs, or there is nothing left
+    /// to do): say it to them privately and leave the message the button is on as it is.
+    Notice,
 }
 
 /// What the bot answers.
@@ -139,6 +142,8 @@ struct Turn<'a> {
     lang: String,
     today: NaiveDate,
     incoming: &'a Incoming,
+    /// The message answers the pending "how much?" question.
+    answers_pending: bool,
 }
 
 impl Turn<'_> {
@@ -146,6 +151,7 @@ impl Turn<'_> {
         Source {
             event: self.incoming.event.clone(),
             message: self.incoming.message.clone(),
+            answers_pending: self.answers_pending,
         }
     }
 
@@ -274,6 +280,7 @@ impl Bot {
             lang,
             today,
             incoming,
+            answers_pending: false,
         };
         match &incoming.kind {
             IncomingKind::Button(data) => self.button(&turn, data).await,
@@ -290,16 +297,22 @@ impl Bot {
         if let Some(refusal) = self.too_long(turn, text) {
             return Ok(refusal);
         }
-        let mut intent = self.parse(turn, text);
+        let intent = self.parse(turn, text);
         // Only a bare amount can answer an earlier "how much?"; anything else leaves the
-        // question to expire, and costs no write.
+        // question to expire, and costs no write. The question is read here and removed by
+        // the recording that answers it, in its transaction: if that fails, the retried answer
+        // still finds its note and category.
         if is_bare_amount(&intent) {
-            let pending = self
-                .ledger
-                .take_pending(&turn.session, turn.incoming.at)
-                .await?;
+            let pending = self.ledger.pending(&turn.session, turn.incoming.at).await?;
             if let Some(completed) = pending.and_then(|p| complete(&p, &intent)) {
-                intent = completed;
+                let answering = Turn {
+                    session: turn.session.clone(),
+                    lang: turn.lang.clone(),
+                    today: turn.today,
+                    incoming: turn.incoming,
+                    answers_pending: true,
+                };
+                return self.act(&answering, completed).await;
             }
         }
         self.act(turn, intent).await

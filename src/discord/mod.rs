@@ -155,6 +155,10 @@ impl Discord {
         {
             return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
         }
+        if !fresh(timestamp, Utc::now().timestamp()) {
+            // A signed request replayed later (or with a timestamp that is no time at all).
+            return (StatusCode::UNAUTHORIZED, "stale request timestamp").into_response();
+        }
         let interaction: Interaction = match serde_json::from_slice(body) {
             Ok(i) => i,
             Err(e) => {
@@ -204,25 +208,17 @@ impl Discord {
         ) else {
             return self.notice(&cmd.locale, "unknown_user");
         };
-        let core = self.core.clone();
-        let work = tokio::spawn(async move { core.handle(incoming).await });
-        let after = self.defer_after.read().map_or(DEFER_AFTER, |d| *d);
-        let mut work = work;
-        // A zero wait defers always: a timeout would still take work that is already done.
-        let waited = if after.is_zero() {
-            None
-        } else {
-            tokio::time::timeout(after, &mut work).await.ok()
-        };
-        match waited {
-            Some(Ok(reply)) => self.respond(&reply, in_guild, &cmd.locale),
-            Some(Err(_)) => self.notice(&cmd.locale, "internal"),
-            None => {
+        match self.in_time(incoming).await {
+            InTime::Reply(reply) => self.respond(&reply, in_guild, &cmd.locale),
+            InTime::Failed => self.notice(&cmd.locale, "internal"),
+            InTime::Late(work) => {
                 // Too slow for the 3-second deadline: defer now, follow up when done.
                 let me = Arc::clone(self);
                 tokio::spawn(async move {
                     if let Ok(reply) = work.await {
-                        me.follow_up(&cmd, &reply).await;
+                        let locale = cmd.locale.clone();
+                        me.follow_up(&locale, &reply, |edit| cmd.edit_response(&me.http, edit))
+                            .await;
                     }
                 });
                 CreateInteractionResponse::Defer(
@@ -232,14 +228,36 @@ impl Discord {
         }
     }
 
-    /// Finishes a deferred command by editing its original response.
-    async fn follow_up(&self, cmd: &CommandInteraction, reply: &Reply) {
+    /// Hands `incoming` to the bot and waits for its reply as long as Discord's 3-second
+    /// deadline allows.
+    async fn in_time(&self, incoming: Incoming) -> InTime {
+        let core = self.core.clone();
+        let mut work = tokio::spawn(async move { core.handle(incoming).await });
+        let after = self.defer_after.read().map_or(DEFER_AFTER, |d| *d);
+        // A zero wait defers always: a timeout would still take work that is already done.
+        if after.is_zero() {
+            return InTime::Late(work);
+        }
+        match tokio::time::timeout(after, &mut work).await {
+            Ok(Ok(reply)) => InTime::Reply(reply),
+            Ok(Err(_)) => InTime::Failed,
+            Err(_) => InTime::Late(work),
+        }
+    }
+
+    /// Finishes a deferred interaction by editing its original response with `edit` (a
+    /// command's answer, or the message a button is on).
+    async fn follow_up<F, Fut>(&self, locale: &str, reply: &Reply, edit: F)
+    where
+        F: Fn(EditInteractionResponse) -> Fut,
+        Fut: std::future::Future<Output = Result<serenity::all::Message, serenity::Error>>,
+    {
         let text = if reply.status == ReplyStatus::Duplicate {
-            self.words(&cmd.locale, "already_done").to_owned()
+            self.words(locale, "already_done").to_owned()
         } else {
             content(&reply.text)
         };
-        let edit = EditInteractionResponse::new()
+        let response = EditInteractionResponse::new()
             .content(text)
             .components(components(&reply.buttons));
         // serenity waits out Discord's rate limits itself unless told not to; when it is, a
@@ -248,7 +266,7 @@ impl Discord {
         let policy = ConstantBuilder::default()
             .with_delay(Duration::from_secs(1))
             .with_max_times(RATE_LIMIT_RETRIES as usize);
-        let edited = (|| cmd.edit_response(&self.http, edit.clone()))
+        let edited = (|| edit(response.clone()))
             .retry(policy)
             .when(|e| self.manual_rate_limits && status(e) == Some(429))
             .await;
@@ -257,7 +275,7 @@ impl Discord {
         }
     }
 
-    async fn component(&self, c: ComponentInteraction) -> CreateInteractionResponse {
+    async fn component(self: &Arc<Self>, c: ComponentInteraction) -> CreateInteractionResponse {
         let data = c.data.custom_id.clone();
         let Some(incoming) = incoming(
             &c.user,
@@ -268,14 +286,43 @@ impl Discord {
         ) else {
             return self.notice(&c.locale, "unknown_user");
         };
-        let reply = self.core.handle(incoming).await;
+        match self.in_time(incoming).await {
+            InTime::Reply(reply) => self.pressed(&reply, &c.locale),
+            InTime::Failed => self.notice(&c.locale, "internal"),
+            InTime::Late(work) => {
+                // Acknowledged now (the message stays); when the work is done its reply
+                // replaces the message, or reaches the presser alone when it is a notice.
+                let me = Arc::clone(self);
+                tokio::spawn(async move {
+                    let Ok(reply) = work.await else { return };
+                    if reply.status == ReplyStatus::Notice {
+                        let note = serenity::all::CreateInteractionResponseFollowup::new()
+                            .content(content(&reply.text))
+                            .ephemeral(true);
+                        if let Err(e) = c.create_followup(&me.http, note).await {
+                            tracing::warn!(error = %me.redact(&e.to_string()), "discord: follow-up failed");
+                        }
+                    } else {
+                        let locale = c.locale.clone();
+                        me.follow_up(&locale, &reply, |edit| c.edit_response(&me.http, edit))
+                            .await;
+                    }
+                });
+                CreateInteractionResponse::Acknowledge
+            }
+        }
+    }
+
+    /// The answer to a button press: the message updated in place, or (a notice, a
+    /// redelivery, an outage) a message for the presser alone.
+    fn pressed(&self, reply: &Reply, locale: &str) -> CreateInteractionResponse {
         match reply.status {
             ReplyStatus::Done => CreateInteractionResponse::UpdateMessage(
                 CreateInteractionResponseMessage::new()
                     .content(content(&reply.text))
                     .components(components(&reply.buttons)),
             ),
-            _ => self.respond(&reply, true, &c.locale),
+            _ => self.respond(reply, true, locale),
         }
     }
 
@@ -365,6 +412,28 @@ fn components(buttons: &[Button]) -> Vec<CreateActionRow> {
         .collect()
 }
 
+/// How far a request's signed timestamp may be from now, either way.
+const MAX_CLOCK_SKEW_SECS: i64 = 300;
+
+/// Whether a signed timestamp (Unix seconds) is within [`MAX_CLOCK_SKEW_SECS`] of `now`.
+fn fresh(timestamp: &str, now: i64) -> bool {
+    timestamp
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|t| now.checked_sub(t))
+        .is_some_and(|skew| skew.abs() <= MAX_CLOCK_SKEW_SECS)
+}
+
+/// What became of handing an interaction to the bot within Discord's deadline.
+enum InTime {
+    Reply(Reply),
+    /// The work failed (it panicked); the person hears that something went wrong.
+    Failed,
+    /// Still running: answer Discord now, follow up with this when it is done.
+    Late(tokio::task::JoinHandle<Reply>),
+}
+
 /// The locale of the person behind an interaction, for words said before it is handled.
 fn locale_of(interaction: &Interaction) -> String {
     match interaction {
@@ -377,6 +446,19 @@ fn locale_of(interaction: &Interaction) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_must_be_seconds_within_five_minutes() {
+        let now = 1_800_000_000;
+        assert!(fresh("1800000000", now));
+        assert!(fresh("1799999700", now));
+        assert!(fresh("1800000300", now));
+        assert!(!fresh("1799999699", now));
+        assert!(!fresh("1800000301", now));
+        assert!(!fresh("not-a-number", now));
+        assert!(!fresh("", now));
+        assert!(!fresh("-9223372036854775808", now));
+    }
 
     #[test]
     fn content_is_cut_below_the_limit() {

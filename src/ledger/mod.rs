@@ -100,6 +100,9 @@ pub struct Source {
     pub event: Option<EventKey>,
     /// The platform's reference of the message, so that an edit of it can change the entry.
     pub message: Option<String>,
+    /// Whether the change answers the identity's pending question ("how much?"): the question
+    /// is then removed in the change's own transaction, so it stays when the change fails.
+    pub answers_pending: bool,
 }
 
 /// A threshold that a change newly crossed, in the period holding the changed entry.

@@ -21,6 +21,18 @@ impl Ledger {
             .await?)
     }
 
+    /// The conversation state, left in place; `None` when absent or expired. A recording that
+    /// answers it removes it in its own transaction ([`super::Source::answers_pending`]).
+    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
+    pub async fn pending(
+        &self,
+        s: &Session,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, LedgerError> {
+        let pending = self.store.pending(s.identity_id).await?;
+        Ok(pending.filter(|p| p.expires_at > now).map(|p| p.payload))
+    }
+
     /// Takes (removes) the conversation state; `None` when absent or expired.
     #[tracing::instrument(skip_all, fields(account = %s.account.id))]
     pub async fn take_pending(

@@ -96,6 +96,7 @@ impl Ledger {
                 now,
                 sums: &plan.sums,
                 alerts: &plan.alerts,
+                clears_pending: source.answers_pending.then_some(s.identity_id),
             })
             .await?;
         match outcome {
@@ -132,15 +133,30 @@ impl Ledger {
         id: EntryId,
         event: Option<&EventKey>,
     ) -> Result<Option<Entry>, LedgerError> {
+        Ok(self.delete_all(s, &[id], event).await?.pop())
+    }
+
+    /// Deletes these entries of this account in one transaction with `event`: all of them or,
+    /// when anything fails, none. Ids that are not the account's are skipped. Returns what was
+    /// deleted, in the order asked.
+    #[tracing::instrument(skip_all, fields(account = %s.account.id, count = ids.len()))]
+    pub async fn delete_all(
+        &self,
+        s: &Session,
+        ids: &[EntryId],
+        event: Option<&EventKey>,
+    ) -> Result<Vec<Entry>, LedgerError> {
         let mut tx = self.store.begin_write().await?;
         claim(&mut tx, event, s, Utc::now()).await?;
-        let Some(entry) = tx.entry(s.account.id, id).await? else {
-            tx.commit().await?;
-            return Ok(None);
-        };
-        tx.delete_entry(s.account.id, entry.id).await?;
+        let mut deleted = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(entry) = tx.entry(s.account.id, id).await? {
+                tx.delete_entry(s.account.id, entry.id).await?;
+                deleted.push(entry);
+            }
+        }
         tx.commit().await?;
-        Ok(Some(entry))
+        Ok(deleted)
     }
 }
 

@@ -46,7 +46,9 @@ const TAKE_PENDING: Sql = sql!(
     "DELETE FROM pending_states WHERE identity_id = ? RETURNING payload, expires_at",
     mysql: "SELECT payload, expires_at FROM pending_states WHERE identity_id = ? FOR UPDATE"
 );
-const DELETE_PENDING: Sql = sql!("DELETE FROM pending_states WHERE identity_id = ?");
+pub(super) const DELETE_PENDING: Sql = sql!("DELETE FROM pending_states WHERE identity_id = ?");
+const PEEK_PENDING: Sql =
+    sql!("SELECT payload, expires_at FROM pending_states WHERE identity_id = ?");
 
 impl Store {
     /// Stores (or replaces) the conversation state of an identity.
@@ -65,6 +67,24 @@ impl Store {
             expires_at
         )?;
         Ok(())
+    }
+
+    /// The conversation state of an identity, expired or not, left in place: a recording that
+    /// answers it removes it in its own transaction ([`NewRecording::clears_pending`]).
+    ///
+    /// [`NewRecording::clears_pending`]: super::NewRecording::clears_pending
+    #[tracing::instrument(skip_all, level = "debug", fields(identity = %identity))]
+    pub async fn pending(&self, identity: IdentityId) -> Result<Option<Pending>, StoreError> {
+        let row: Option<PendingRow> = fetch!(
+            self.reader().await?.conn(),
+            fetch_optional,
+            PEEK_PENDING,
+            identity.0
+        )?;
+        Ok(row.map(|r| Pending {
+            payload: r.payload,
+            expires_at: r.expires_at,
+        }))
     }
 
     /// Removes and returns the conversation state of an identity, expired or not.

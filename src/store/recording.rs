@@ -41,6 +41,9 @@ pub struct NewRecording<'a> {
     /// Limits to check against those sums: each threshold the recording crossed gets an
     /// outbox row in the same transaction (once per limit, period and threshold, ever).
     pub alerts: &'a [AlertCheck],
+    /// The identity whose pending question this recording answers: its state is removed in the
+    /// same transaction, so a recording that fails leaves the question to be answered again.
+    pub clears_pending: Option<IdentityId>,
 }
 
 /// One limit in one period whose thresholds a recording may cross. Once the recording's sums
@@ -162,6 +165,9 @@ async fn record_in_tx(store: &Store, r: &NewRecording<'_>) -> Result<RecordingOu
             tx.insert_entry(r.account, r.by, e, r.source_message, r.now)
                 .await?,
         );
+    }
+    if let Some(identity) = r.clears_pending {
+        execute!(tx.conn(), super::links::DELETE_PENDING, identity.0)?;
     }
     let mut sums = Vec::with_capacity(r.sums.len());
     for s in r.sums {

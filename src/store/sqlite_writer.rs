@@ -38,6 +38,7 @@ pub(super) struct Recording {
     entries: Vec<NewEntry>,
     sums: Vec<SpentQuery>,
     alerts: Vec<AlertCheck>,
+    clears_pending: Option<i64>,
 }
 
 impl Recording {
@@ -51,6 +52,7 @@ impl Recording {
             entries: r.entries.to_vec(),
             sums: r.sums.to_vec(),
             alerts: r.alerts.to_vec(),
+            clears_pending: r.clears_pending.map(|i| i.0),
         }
     }
 }
@@ -212,6 +214,20 @@ async fn apply(c: &mut SqliteConnection, r: &Recording) -> Result<Outcome, Store
         a.bind(r.recorded_by)?;
         a.bind(r.source_message.as_deref())?;
     }
+    if let Some(identity) = r.clears_pending {
+        // After the inserts: `changes()` still says whether the last entry went in, so a
+        // redelivery (no entry) leaves the question alone.
+        let only_if_recorded = if r.event.is_some() {
+            " AND changes() = 1"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            sql,
+            "DELETE FROM pending_states WHERE identity_id = ?{only_if_recorded};"
+        );
+        a.bind(identity)?;
+    }
     for s in &r.sums {
         let _ = writeln!(sql, "{};", SPENT.sqlite);
         let category = s.category.as_ref().map(Category::as_str);
@@ -344,6 +360,7 @@ mod tests {
                     now: Utc::now(),
                     sums: &[],
                     alerts: &[],
+                    clears_pending: None,
                 };
                 store.record(&r).await
             }

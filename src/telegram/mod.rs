@@ -16,8 +16,8 @@ use secrecy::{ExposeSecret, SecretString};
 use teloxide_core::adaptors::Throttle;
 use teloxide_core::adaptors::throttle::Limits;
 use teloxide_core::payloads::{
-    EditMessageTextSetters, GetUpdatesSetters, SendMessageSetters, SetMyCommandsSetters,
-    SetWebhookSetters,
+    AnswerCallbackQuerySetters, EditMessageTextSetters, GetUpdatesSetters, SendMessageSetters,
+    SetMyCommandsSetters, SetWebhookSetters,
 };
 use teloxide_core::requests::{Request as _, Requester};
 use teloxide_core::types::{
@@ -336,7 +336,7 @@ impl Telegram {
         match reply.status {
             ReplyStatus::Duplicate => Handled::Done,
             ReplyStatus::RetryLater => Handled::RetryLater,
-            ReplyStatus::Done => {
+            ReplyStatus::Done | ReplyStatus::Notice => {
                 self.send(msg.chat.id, &reply, from.id.0).await;
                 Handled::Done
             }
@@ -402,11 +402,17 @@ impl Telegram {
                 .map(|m| format!("tg:{}:{}", m.chat().id.0, m.id().0)),
         };
         let reply = self.core.handle(incoming).await;
+        if reply.status == ReplyStatus::Notice {
+            // For the presser alone (someone else's button in a group, or nothing left to
+            // do): a notification on their screen; the message stays as it is.
+            self.answer_with(&q, &reply.text).await;
+            return Handled::Done;
+        }
         // The client shows a spinner until the query is answered, whatever happened.
         self.answer(&q).await;
         match reply.status {
             ReplyStatus::RetryLater => Handled::RetryLater,
-            ReplyStatus::Duplicate => Handled::Done,
+            ReplyStatus::Duplicate | ReplyStatus::Notice => Handled::Done,
             ReplyStatus::Done => {
                 match &q.message {
                     Some(m) => self.edit(m.chat().id, m.id(), &reply).await,

@@ -5,6 +5,20 @@
 use super::*;
 
 impl Telegram {
+    /// Answers a button press with a notification for the presser alone (Telegram shows at
+    /// most 200 characters of it).
+    pub(super) async fn answer_with(&self, q: &CallbackQuery, text: &str) {
+        let text: String = text.chars().take(200).collect();
+        if let Err(e) = self
+            .api
+            .answer_callback_query(q.id.clone())
+            .text(text)
+            .await
+        {
+            tracing::warn!(error = %self.redact(&e), "telegram: answerCallbackQuery failed");
+        }
+    }
+
     pub(super) async fn answer(&self, q: &CallbackQuery) {
         if let Err(e) = self.api.answer_callback_query(q.id.clone()).await {
             tracing::warn!(error = %self.redact(&e), "telegram: answerCallbackQuery failed");

@@ -218,7 +218,7 @@ pub async fn add_text(
         })
         .await;
     let flash = match reply.status {
-        ReplyStatus::Done => Flash {
+        ReplyStatus::Done | ReplyStatus::Notice => Flash {
             kind: "bot".into(),
             text: reply.text,
             undo: None,
@@ -454,6 +454,7 @@ pub async fn restore(
     let source = Source {
         event: Some(EventKey(format!("web-restore:{account}:{}", form.id))),
         message: None,
+        ..Source::default()
     };
     let now = Utc::now();
     match web

@@ -61,6 +61,7 @@ fn event(key: &str) -> Source {
     Source {
         event: Some(EventKey(key.to_owned())),
         message: None,
+        ..Source::default()
     }
 }
 
@@ -715,6 +716,7 @@ async fn edits_and_category_changes_that_pass_a_limit_write_its_alerts_once(url:
     let source = Source {
         event: None,
         message: Some("tg:1:77".into()),
+        ..Source::default()
     };
     record(&ledger, &s, &source, &[expense("10", "other", today())])
         .await

@@ -23,6 +23,8 @@ const WAIT: Duration = Duration::from_secs(5);
 const DM_USER: u64 = 900_000_000_000_000_001;
 /// A member of the guild, another person.
 const MEMBER: u64 = 900_000_000_000_000_002;
+/// Another member of the guild.
+const OTHER_MEMBER: u64 = 900_000_000_000_000_003;
 /// The commands the adapter must register, at least.
 const COMMANDS: &[&str] = &[
     "spent", "expense", "income", "summary", "list", "undo", "limit", "currency", "timezone",
@@ -533,6 +535,13 @@ async fn a_missing_or_bad_signature_is_refused_with_401_and_changes_nothing() {
     let (status, _) = d.post(&ping, Some(&signature), Some(&timestamp)).await;
     assert_eq!(status, 401, "a PING with another request's signature");
 
+    // Properly signed, but replayed a year later, or with a timestamp that is no time.
+    for when in ["1700000000", "not-a-number"] {
+        let old = d.signer.sign_at(when, &body);
+        let (status, _) = d.post(&body, Some(&old), Some(when)).await;
+        assert_eq!(status, 401, "a signed request stamped {when}");
+    }
+
     assert_eq!(entry_count(&d.app).await, 0, "nothing was recorded");
     assert!(d.fake.requests().is_empty(), "{:?}", d.fake.requests());
     assert_eq!(
@@ -1033,4 +1042,70 @@ async fn slow_work_is_deferred_and_finished_with_a_follow_up() {
         edits[0].path,
         format!("/api/v10/webhooks/{APPLICATION_ID}/{token}/messages/@original")
     );
+}
+
+#[tokio::test]
+async fn a_slow_button_press_is_acknowledged_and_the_message_updated_after() {
+    let d = start().await;
+    let answer = d
+        .in_guild(MEMBER, "spent", &[("amount", "12.50"), ("note", "lunch")])
+        .await;
+    let undo = first_button(&answer);
+    let second = d
+        .in_guild(MEMBER, "spent", &[("amount", "7"), ("note", "tea")])
+        .await;
+    let second_undo = first_button(&second);
+    d.discord().set_defer_after(Duration::ZERO);
+    let id = next_id();
+    let press = dc::component(id, MEMBER, &undo, 1_500_000_000_000_000_123, true);
+    let acknowledged = d.answer(&press).await;
+    assert_eq!(
+        kind(&acknowledged),
+        6,
+        "DEFERRED_UPDATE_MESSAGE: {acknowledged}"
+    );
+    let token = dc::token_of(id);
+    let finished = d
+        .fake
+        .wait_for(WAIT, |f| f.followups().iter().any(|x| x.token == token))
+        .await;
+    assert!(finished, "the message is updated: {:?}", d.fake.requests());
+    let followup = d
+        .fake
+        .followups()
+        .into_iter()
+        .find(|x| x.token == token)
+        .expect("the follow-up");
+    assert_eq!(followup.kind, FollowupKind::EditOriginal, "{followup:?}");
+    assert!(followup.content().contains("Removed"), "{followup:?}");
+    assert_eq!(entry_count(&d.app).await, 1);
+
+    // Someone else's press, also slow: they alone hear about it; the message stays.
+    let id = next_id();
+    let press = dc::component(
+        id,
+        OTHER_MEMBER,
+        &second_undo,
+        1_500_000_000_000_000_124,
+        true,
+    );
+    assert_eq!(kind(&d.answer(&press).await), 6);
+    let token = dc::token_of(id);
+    let finished = d
+        .fake
+        .wait_for(WAIT, |f| f.followups().iter().any(|x| x.token == token))
+        .await;
+    assert!(finished, "the presser hears back: {:?}", d.fake.requests());
+    let followup = d
+        .fake
+        .followups()
+        .into_iter()
+        .find(|x| x.token == token)
+        .expect("the follow-up");
+    assert_eq!(
+        followup.kind,
+        FollowupKind::Create,
+        "a new message: {followup:?}"
+    );
+    assert_eq!(entry_count(&d.app).await, 1, "the expense is still there");
 }

@@ -23,6 +23,7 @@ crate::each_engine!(
     two_accounts_never_see_each_others_data,
     link_codes_join_identities_and_nothing_recorded_is_lost,
     follow_up_state_is_taken_once_and_expires,
+    a_question_is_removed_only_by_the_recording_that_answers_it,
     migrating_twice_is_a_no_op,
     concurrent_writers_queue_instead_of_failing,
     editing_a_message_changes_its_entries_in_place,
@@ -72,6 +73,7 @@ fn event(key: &str) -> Source {
     Source {
         event: Some(EventKey(key.to_owned())),
         message: Some(format!("msg-{key}")),
+        ..Source::default()
     }
 }
 
@@ -906,6 +908,7 @@ async fn editing_a_message_changes_its_entries_in_place(url: String) {
     let source = Source {
         event: Some(EventKey("tg:update:1".into())),
         message: Some(message.into()),
+        ..Source::default()
     };
     let recorded = ledger
         .record(
@@ -928,6 +931,7 @@ async fn editing_a_message_changes_its_entries_in_place(url: String) {
             &Source {
                 event: None,
                 message: Some("tg:1:12".into()),
+                ..Source::default()
             },
             &[expense("1", "food", Some("gum"), today())],
             today(),
@@ -1197,4 +1201,54 @@ async fn identities_are_marked_unreachable_and_back(url: String) {
     // A new identity starts reachable.
     session(&ledger, Platform::Telegram, "829").await;
     assert!(ledger.is_reachable(&stranger).await.expect("reachable"));
+}
+
+async fn a_question_is_removed_only_by_the_recording_that_answers_it(url: String) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Telegram, "445").await;
+    let now = Utc::now();
+    let asked = "{\"ask\":\"amount\",\"note\":\"lunch\"}";
+    ledger
+        .set_pending(&s, asked, now + Duration::minutes(5))
+        .await
+        .expect("asked");
+    ledger
+        .record(
+            &s,
+            &event("tg:answer:1"),
+            &[expense("3", "food", None, today())],
+            today(),
+            now,
+        )
+        .await
+        .expect("an earlier message");
+    // The answer comes as a redelivery of an event applied before: nothing is recorded, so
+    // the question stays for the real answer.
+    let redelivered = Source {
+        answers_pending: true,
+        ..event("tg:answer:1")
+    };
+    let entries = [expense("12", "food", Some("lunch"), today())];
+    assert!(matches!(
+        ledger
+            .record(&s, &redelivered, &entries, today(), now)
+            .await,
+        Err(LedgerError::Duplicate)
+    ));
+    assert_eq!(
+        ledger.pending(&s, now).await.expect("read").as_deref(),
+        Some(asked)
+    );
+    let answer = Source {
+        answers_pending: true,
+        ..event("tg:answer:2")
+    };
+    ledger
+        .record(&s, &answer, &entries, today(), now)
+        .await
+        .expect("answered");
+    assert!(
+        ledger.pending(&s, now).await.expect("read").is_none(),
+        "the answer removed the question in its transaction"
+    );
 }

@@ -813,6 +813,77 @@ async fn in_a_group_the_bot_answers_commands_and_mentions_and_records_in_each_pe
 }
 
 #[tokio::test]
+async fn in_a_group_someone_elses_button_is_answered_privately_and_changes_nothing() {
+    let (_app, fake) = polling().await;
+    let added = poll_say(
+        &fake,
+        GROUP,
+        tg::group_text(
+            100_000_001,
+            GROUP,
+            GROUP_USER,
+            "/add@ExpenseBot 30 groceries",
+            Value::Null,
+        ),
+    )
+    .await;
+    let buttons = added.callback_data();
+    let undo = buttons
+        .iter()
+        .find(|d| d.starts_with("undo:"))
+        .expect("Undo");
+    let category = buttons
+        .iter()
+        .find(|d| d.starts_with("cat:"))
+        .expect("Category");
+    for (n, data) in [undo, category].into_iter().enumerate() {
+        let update = 100_000_002 + i64::try_from(n).unwrap_or_default();
+        fake.push_update(tg::group_callback(
+            update,
+            GROUP,
+            ALICE,
+            added.message_id,
+            data,
+        ));
+        let query_id = tg::callback_id(update);
+        let answered = fake
+            .wait_for(WAIT, |f| {
+                f.calls("answerCallbackQuery")
+                    .iter()
+                    .any(|b| b["callback_query_id"] == query_id.as_str())
+            })
+            .await;
+        assert!(answered, "the press is answered: {:?}", fake.requests());
+        let answer = fake
+            .calls("answerCallbackQuery")
+            .into_iter()
+            .find(|b| b["callback_query_id"] == query_id.as_str())
+            .expect("the answer");
+        assert!(
+            answer["text"].as_str().is_some_and(|t| !t.is_empty()),
+            "the presser is told privately: {answer}"
+        );
+    }
+    assert!(
+        fake.calls("editMessageText").is_empty(),
+        "the owner's confirmation stays as it was: {:?}",
+        fake.calls("editMessageText")
+    );
+    assert_eq!(
+        fake.attempts_to(GROUP).len(),
+        1,
+        "nothing new is said in the group"
+    );
+    let summary = poll_say(
+        &fake,
+        GROUP_USER,
+        tg::private_text(100_000_010, GROUP_USER, "/summary"),
+    )
+    .await;
+    assert!(summary.text().contains("30.00"), "{}", summary.text());
+}
+
+#[tokio::test]
 async fn two_people_never_see_each_others_expenses() {
     let (_app, fake) = polling().await;
     poll_say(

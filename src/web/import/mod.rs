@@ -313,6 +313,7 @@ pub async fn import_confirm(
     let source = Source {
         event: Some(EventKey(format!("web-import:{account}:{key}"))),
         message: None,
+        ..Source::default()
     };
     let today = Utc::now()
         .with_timezone(&visit.session.account.timezone)

@@ -1121,6 +1121,21 @@ pub fn callback(update_id: i64, user_id: i64, message_id: i64, data: &str) -> Va
     })
 }
 
+/// `user_id` pressed a button with `data` under the bot's message `message_id` in the group
+/// `chat_id` (anyone in a group can press any button).
+pub fn group_callback(
+    update_id: i64,
+    chat_id: i64,
+    user_id: i64,
+    message_id: i64,
+    data: &str,
+) -> Value {
+    let mut update = callback(update_id, user_id, message_id, data);
+    update["callback_query"]["message"]["chat"] = chat(chat_id);
+    update["callback_query"]["chat_instance"] = json!(format!("-9170193482983{chat_id}"));
+    update
+}
+
 /// The callback query id [`callback`] gives the update `update_id`.
 pub fn callback_id(update_id: i64) -> String {
     format!("cbq-{update_id}")
