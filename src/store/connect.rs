@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
-use backon::{ConstantBuilder, Retryable as _};
+use backon::{ConstantBuilder, ExponentialBuilder, Retryable as _};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -206,6 +206,11 @@ impl Store {
 
 /// SQLite's two pools over one file (one pool when the database is in memory) and the writer
 /// task of its group commit.
+/// SQLite's "database is busy" or "locked" (codes 5 and 6).
+fn sqlite_locked(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("5" | "6")))
+}
+
 async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
@@ -215,11 +220,21 @@ async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
         .busy_timeout(SQLITE_BUSY_TIMEOUT);
     // Every connection to an in-memory database is a database of its own: keep one.
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-    let write = SqlitePoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(SQLITE_WRITE_WAIT)
-        .connect_with(options.clone())
-        .await?;
+    // Two processes opening a fresh file at once both switch it to WAL, which takes the file
+    // alone and is not covered by the busy timeout: the one that loses retries.
+    let policy = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(50))
+        .with_max_times(6)
+        .with_jitter();
+    let write = (|| {
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(SQLITE_WRITE_WAIT)
+            .connect_with(options.clone())
+    })
+    .retry(policy)
+    .when(sqlite_locked)
+    .await?;
     let read = if in_memory {
         write.clone()
     } else {
