@@ -35,6 +35,8 @@ use crate::settings::Settings;
 use crate::store::Store;
 use crate::telegram::Telegram;
 
+/// How often old rows are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// How long workers get to finish their current item after the HTTP server has stopped.
 const WORKER_GRACE: Duration = Duration::from_secs(10);
 
@@ -226,6 +228,10 @@ fn spawn_workers(state: &AppState, stop: &CancellationToken, workers: &TaskTrack
     health.spawn(workers, stop, "alert delivery", async move {
         delivery.run(stop_delivery).await;
     });
+    let (ledger, stop_pruning) = (state.ledger.clone(), stop.clone());
+    health.spawn(workers, stop, "pruning", async move {
+        prune_every(&ledger, PRUNE_EVERY, &stop_pruning).await;
+    });
     if let Some(tg) = state.telegram.clone() {
         let stop_tg = stop.clone();
         if tg.webhook_mode() {
@@ -236,6 +242,20 @@ fn spawn_workers(state: &AppState, stop: &CancellationToken, workers: &TaskTrack
             health.spawn(workers, stop, "telegram polling", async move {
                 tg.poll(stop_tg).await;
             });
+        }
+    }
+}
+
+/// Prunes old rows now and then every `every` until `stop` is cancelled. A failed round (the
+/// database is down) is tried again at the next.
+async fn prune_every(ledger: &Ledger, every: Duration, stop: &CancellationToken) {
+    loop {
+        if let Err(error) = ledger.prune(chrono::Utc::now()).await {
+            tracing::warn!(%error, "pruning failed; trying again later");
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
         }
     }
 }

@@ -7,3 +7,8 @@ ALTER TABLE email_codes DROP COLUMN code;
 
 -- A delivered or abandoned notice no longer holds its code or link.
 UPDATE outbox SET payload = NULL WHERE kind <> 'limit' AND status IN ('sent', 'failed');
+
+-- Old rows are pruned in small batches by their time (see store/prune.rs).
+CREATE INDEX inbound_events_by_time ON inbound_events (created_at);
+CREATE INDEX outbox_by_time ON outbox (created_at);
+CREATE INDEX login_failures_by_time ON login_failures (failed_at);

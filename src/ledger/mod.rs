@@ -35,6 +35,7 @@ mod limits;
 mod linking;
 mod outbox;
 mod pending;
+mod prune;
 mod queries;
 mod recording;
 mod settings;

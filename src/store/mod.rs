@@ -7,8 +7,9 @@
 //! The operations live in rooms by what they keep: `accounts` (accounts and chat identities),
 //! `entries`, `sums` (what entries add up to), `limits`, `recording` (entries with their event,
 //! sums and alerts in one transaction; SQLite's group commit in `sqlite_writer`), `outbox`,
-//! `email` (addresses and codes), `links` (link codes and pending questions) and `web`
-//! (sign-ins, sessions, tokens). `connect` opens, migrates and closes; `error` says what failed.
+//! `email` (addresses and codes), `links` (link codes and pending questions), `web`
+//! (sign-ins, sessions, tokens) and `prune` (old rows, a batch at a time). `connect` opens,
+//! migrates and closes; `error` says what failed.
 //!
 //! This module holds no business rule of its own: which thresholds a recording crossed is
 //! [`crossed_thresholds`](crate::domain::crossed_thresholds) of the domain, applied here only
@@ -24,6 +25,7 @@ mod error;
 mod limits;
 mod links;
 mod outbox;
+mod prune;
 mod recording;
 mod rows;
 mod sql;
@@ -42,6 +44,7 @@ pub use entries::EntryFilter;
 pub use error::StoreError;
 pub use links::Pending;
 pub use outbox::ClaimedAlert;
+pub use prune::Prunable;
 pub use recording::{AlertCheck, NewRecording, RecordingOutcome, SpentQuery};
 pub use rows::{
     EmailCodeRow, FailureRow, LinkCodeRow, LinkedIdentityRow, LoginRow, TotalRow, WebSessionRow,

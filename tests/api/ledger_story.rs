@@ -24,6 +24,7 @@ crate::each_engine!(
     link_codes_join_identities_and_nothing_recorded_is_lost,
     follow_up_state_is_taken_once_and_expires,
     a_question_is_removed_only_by_the_recording_that_answers_it,
+    old_rows_are_pruned_and_what_keeps_exactly_once_stays,
     migrating_twice_is_a_no_op,
     concurrent_writers_queue_instead_of_failing,
     editing_a_message_changes_its_entries_in_place,
@@ -1251,4 +1252,73 @@ async fn a_question_is_removed_only_by_the_recording_that_answers_it(url: String
         ledger.pending(&s, now).await.expect("read").is_none(),
         "the answer removed the question in its transaction"
     );
+}
+
+async fn old_rows_are_pruned_and_what_keeps_exactly_once_stays(url: String) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Telegram, "446").await;
+    let now = Utc::now();
+    let long_ago = now - Duration::days(40);
+    let day = long_ago.date_naive();
+    for n in 0..3 {
+        ledger
+            .record(
+                &s,
+                &event(&format!("tg:old:{n}")),
+                &[expense("1", "food", None, day)],
+                day,
+                long_ago,
+            )
+            .await
+            .expect("an old recording");
+    }
+    ledger
+        .record(
+            &s,
+            &event("tg:new:1"),
+            &[expense("2", "food", None, today())],
+            today(),
+            now,
+        )
+        .await
+        .expect("a new recording");
+    for at in [long_ago, now] {
+        ledger
+            .start_email_verification(&s, "me@example.com", None, at)
+            .await
+            .expect("a code");
+        for alert in ledger
+            .claim_alerts("mailer", at, 10, Duration::hours(1))
+            .await
+            .expect("claimed")
+        {
+            ledger.alert_sent(alert.id, at).await.expect("sent");
+        }
+    }
+    ledger
+        .create_link_code(&s, None, long_ago)
+        .await
+        .expect("an old link code");
+    ledger
+        .set_pending(&s, "{}", long_ago + Duration::minutes(5))
+        .await
+        .expect("an old question");
+
+    // 3 event claims, 1 sent notice, 1 email code, 1 link code, 1 question.
+    assert_eq!(ledger.prune(now).await.expect("pruned"), 7);
+    assert_eq!(ledger.prune(now).await.expect("again"), 0, "nothing left");
+    // What is recent still keeps a redelivery out; entries are never pruned.
+    assert!(matches!(
+        ledger
+            .record(
+                &s,
+                &event("tg:new:1"),
+                &[expense("2", "food", None, today())],
+                today(),
+                now,
+            )
+            .await,
+        Err(LedgerError::Duplicate)
+    ));
+    assert_eq!(all_entries(&ledger, &s).await.len(), 4);
 }
