@@ -77,6 +77,7 @@ impl Bot {
     ) -> Result<Option<Entry>, LedgerError> {
         let query = match target {
             DeleteTarget::Id(id) => return self.ledger.entry(&turn.session, EntryId(id)).await,
+            DeleteTarget::Unclear => return Ok(None),
             DeleteTarget::Last => EntryQuery {
                 limit: 1,
                 ..EntryQuery::default()

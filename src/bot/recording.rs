@@ -346,6 +346,7 @@ impl Bot {
     ) -> Result<Reply, LedgerError> {
         let lang = turn.lang.as_str();
         let removed = match target {
+            DeleteTarget::Unclear => return Ok(Reply::text(self.t(lang, "delete_which", &[]))),
             DeleteTarget::Id(id) => {
                 self.ledger
                     .delete(&turn.session, EntryId(id), turn.event())

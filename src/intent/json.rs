@@ -112,7 +112,7 @@ fn fields(intent: &Intent) -> Fields {
         Intent::Delete(target) => Fields {
             note: match target {
                 DeleteTarget::Matching(what) => Some(what.clone()),
-                DeleteTarget::Id(_) | DeleteTarget::Last => None,
+                DeleteTarget::Id(_) | DeleteTarget::Last | DeleteTarget::Unclear => None,
             },
             ..Fields::named("delete")
         },

@@ -62,6 +62,9 @@ pub enum DeleteTarget {
     Matching(String),
     /// `delete the last one`
     Last,
+    /// `delete 50%`, `delete %`: something was said, but no entry can be read from it. Nothing
+    /// is deleted; the bot asks which one.
+    Unclear,
 }
 
 /// A limit as said in a message.

@@ -560,3 +560,25 @@ fn settings_have_natural_language_forms() {
         }
     );
 }
+
+#[test]
+fn a_delete_of_something_that_names_no_entry_is_unclear_not_the_last_one() {
+    use super::{DeleteTarget, Intent};
+    let cat = Catalogue::embedded();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default();
+    let ctx = ParseContext {
+        today,
+        lang: Some("en"),
+    };
+    for (text, expected) in [
+        ("delete 50%", DeleteTarget::Unclear),
+        ("delete %", DeleteTarget::Unclear),
+        ("delete", DeleteTarget::Last),
+        ("delete last", DeleteTarget::Last),
+        ("delete the last one", DeleteTarget::Last),
+        ("delete 42", DeleteTarget::Id(42)),
+        ("delete the coffee", DeleteTarget::Matching("coffee".into())),
+    ] {
+        assert_eq!(cat.parse(text, &ctx), Intent::Delete(expected), "{text}");
+    }
+}

@@ -263,3 +263,20 @@ fn addresses_and_the_discord_key_are_typed() {
     );
     assert_eq!(s.discord.public_key, Some(Ed25519Key([0x0f; 32])));
 }
+
+#[test]
+fn a_number_in_the_file_where_a_key_belongs_is_refused_naming_the_variable() {
+    for (file, name) in [
+        ("discord_public_key = 123\n", "DISCORD_PUBLIC_KEY"),
+        (
+            "telegram_bot_token = \"1:a\"\ntelegram_webhook_secret = 4.5\n",
+            "TELEGRAM_WEBHOOK_SECRET",
+        ),
+        ("default_currency = true\n", "SPENDBOT_DEFAULT_CURRENCY"),
+    ] {
+        let e = Settings::from_sources(Some(("x.toml", file)), &HashMap::new())
+            .expect_err("refused")
+            .to_string();
+        assert!(e.starts_with(name) && !e.contains('\n'), "{file}: {e}");
+    }
+}

@@ -265,3 +265,23 @@ async fn a_background_worker_that_dies_makes_the_service_not_ready() {
     tracker.wait().await;
     assert!(calm.stopped().is_empty());
 }
+
+#[test]
+fn a_delete_that_names_no_entry_asks_which_and_deletes_nothing() {
+    let dir = workdir();
+    let url = crate::helpers::sqlite_url(dir.path());
+    let out = spendbot(
+        dir.path(),
+        &["chat"],
+        &[("DATABASE_URL", &url)],
+        b"lunch 12\ndelete 50%\ndelete %\nhow much this month?\n",
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(
+        out.stdout.matches("Which one?").count(),
+        2,
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("so far: 12.00"), "{}", out.stdout);
+}

@@ -143,8 +143,24 @@ pub(super) fn limit(toks: &mut [Tok], amounts: &[Amount]) -> Intent {
 }
 
 pub(super) fn delete(toks: &mut [Tok], at: usize, amounts: &[Amount], text: &str) -> Intent {
+    // Whether anything besides the delete word and "the last one" was said: a number with
+    // `%`, a lone `%` … which names no entry, so it must not fall back to the last one.
+    let said_more = toks.iter().enumerate().any(|(i, t)| {
+        i != at
+            && !t.has(Role::DeleteLast)
+            && match t.t.kind {
+                Kind::Punct => t.t.norm == "%",
+                Kind::Number | Kind::Symbol | Kind::Other => !t.is_filler(),
+                _ => false,
+            }
+    });
     toks[at].used = true;
-    if let Some(a) = amounts.first() {
+    // `delete the last one`: the "one" of "last one" is no entry number.
+    let last_one = any(toks, Role::DeleteLast);
+    if let Some(a) = amounts
+        .first()
+        .filter(|a| !(last_one && toks[a.first].t.kind != Kind::Number))
+    {
         if a.value.fract().is_zero() && a.value > Decimal::ZERO {
             if let Ok(id) = i64::try_from(a.value) {
                 return Intent::Delete(DeleteTarget::Id(id));
@@ -163,6 +179,8 @@ pub(super) fn delete(toks: &mut [Tok], at: usize, amounts: &[Amount], text: &str
     }
     match note_in(toks, 0..toks.len(), text, &[]) {
         Some(what) => Intent::Delete(DeleteTarget::Matching(what)),
+        // `delete` alone means the last one; anything else that names no entry is asked about.
+        None if said_more => Intent::Delete(DeleteTarget::Unclear),
         None => Intent::Delete(DeleteTarget::Last),
     }
 }
