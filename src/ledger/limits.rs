@@ -10,7 +10,8 @@ use crate::domain::{
 };
 
 impl Ledger {
-    /// Sets the limit for (period, category), replacing an earlier one.
+    /// Sets the limit for (period, category), replacing an earlier one. A changed amount
+    /// re-arms the running period's alerts, so the new amount is alerted on too.
     #[tracing::instrument(skip_all, fields(account = %s.account.id, period = %limit.period))]
     pub async fn set_limit(
         &self,
@@ -19,11 +20,25 @@ impl Ledger {
         event: Option<&EventKey>,
     ) -> Result<Limit, LedgerError> {
         let now = Utc::now();
+        // The limit it replaces, if any: a new amount re-arms the alerts of the running period.
+        let before = self
+            .store
+            .limits(s.account.id)
+            .await?
+            .into_iter()
+            .find(|l| l.period == limit.period && l.category == limit.category);
         let mut tx = self.store.begin_write().await?;
         claim(&mut tx, event, s, now).await?;
-        let limit = tx.upsert_limit(s.account.id, limit, now).await?;
+        let set = tx.upsert_limit(s.account.id, limit, now).await?;
+        if let Some(old) = before.filter(|old| old.money != set.money) {
+            // Thresholds of the old amount said nothing about the new one: the running period
+            // alerts again when spending passes the new amount's 80 % and 100 %.
+            let today = now.with_timezone(&s.account.timezone).date_naive();
+            let running = set.period.range_containing(today).from;
+            tx.rearm_limit_alerts(old.id, running).await?;
+        }
         tx.commit().await?;
-        Ok(limit)
+        Ok(set)
     }
 
     /// Removes the limit for (period, category); `false` when there was none.

@@ -175,7 +175,21 @@ impl Store {
     }
 }
 
+/// The limit alerts of a limit from a period on, whatever their state: a pending one is for the
+/// old amount, a sent one would keep the new amount from alerting.
+const REARM_LIMIT_ALERTS: Sql =
+    sql!("DELETE FROM outbox WHERE kind = 'limit' AND limit_id = ? AND period_from >= ?");
+
 impl Tx {
+    /// Forgets the limit's alerts of the periods from `from` on, so that they can alert again.
+    pub async fn rearm_limit_alerts(
+        &mut self,
+        limit: LimitId,
+        from: NaiveDate,
+    ) -> Result<u64, StoreError> {
+        Ok(execute!(self.conn(), REARM_LIMIT_ALERTS, limit.0, from)?)
+    }
+
     /// Writes a limit alert to the outbox unless (limit, period, threshold) has one; `true`
     /// when written.
     pub async fn insert_limit_alert(

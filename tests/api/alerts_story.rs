@@ -29,6 +29,7 @@ crate::each_engine!(
     alerts_reach_only_reachable_identities_and_a_verified_address_with_alerts_on,
     edits_and_category_changes_that_pass_a_limit_write_its_alerts_once,
     a_code_dies_after_five_wrong_guesses_and_a_redelivered_command_changes_nothing,
+    raising_a_limit_mid_period_alerts_again_for_the_new_amount,
 );
 
 fn d(s: &str) -> NaiveDate {
@@ -879,4 +880,57 @@ async fn a_code_dies_after_five_wrong_guesses_and_a_redelivered_command_changes_
         ledger.create_link_code(&s, Some(&link_event), t0).await,
         Err(LedgerError::Duplicate)
     ));
+}
+
+async fn raising_a_limit_mid_period_alerts_again_for_the_new_amount(url: String) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Telegram, "821").await;
+    // Entries of the running period, by the real clock: that is the period a new amount
+    // re-arms.
+    let now = Utc::now();
+    let day = now.date_naive();
+    let spend = |amount: &'static str| {
+        let (ledger, s) = (ledger.clone(), s.clone());
+        async move {
+            ledger
+                .record(
+                    &s,
+                    &Source::default(),
+                    &[expense(amount, "food", day)],
+                    day,
+                    now,
+                )
+                .await
+                .expect("recorded");
+        }
+    };
+    let wallet = set_limit(&ledger, &s, "100", LimitPeriod::Monthly, None).await;
+    spend("120").await;
+    let first: Vec<Threshold> = limit_keys(&drain(&ledger).await)
+        .into_iter()
+        .map(|(_, _, t)| t)
+        .collect();
+    assert!(first.contains(&Threshold::Over), "{first:?}");
+
+    // The same amount again re-arms nothing.
+    assert_eq!(
+        set_limit(&ledger, &s, "100", LimitPeriod::Monthly, None).await,
+        wallet
+    );
+    spend("1").await;
+    assert!(drain(&ledger).await.is_empty(), "no second alert for 100");
+
+    // Raised to 200: 121 so far, then past 160 (80 %) and past 200.
+    assert_eq!(
+        set_limit(&ledger, &s, "200", LimitPeriod::Monthly, None).await,
+        wallet
+    );
+    spend("50").await;
+    let warned = limit_keys(&drain(&ledger).await);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert_eq!(warned[0].2, Threshold::Warning);
+    spend("40").await;
+    let over = limit_keys(&drain(&ledger).await);
+    assert_eq!(over.len(), 1, "{over:?}");
+    assert_eq!(over[0].2, Threshold::Over);
 }
