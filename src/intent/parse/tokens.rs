@@ -5,23 +5,48 @@
 use super::*;
 
 pub(super) fn annotate(tokens: Vec<Token>, lex: &Lexicon, common: &Common, text: &str) -> Vec<Tok> {
-    let norms: Vec<String> = tokens
+    let annotations = roles_of(&tokens, lex, common, text);
+    tokens
+        .into_iter()
+        .zip(annotations)
+        .map(|(t, (roles, fuzzy))| Tok {
+            t,
+            roles,
+            used: false,
+            fuzzy,
+        })
+        .collect()
+}
+
+/// The roles of each token (with the phrase length) and whether its category is a guess.
+fn roles_of(
+    tokens: &[Token],
+    lex: &Lexicon,
+    common: &Common,
+    text: &str,
+) -> Vec<(Vec<(Role, usize)>, bool)> {
+    // Each token's text as phrases are keyed: borrowed, except a number with letters glued on.
+    let norms: Vec<std::borrow::Cow<'_, str>> = tokens
         .iter()
         .map(|t| {
             if t.kind == Kind::Number && !t.suffix.is_empty() {
-                format!("{}{}", t.norm, t.suffix)
+                std::borrow::Cow::Owned(format!("{}{}", t.norm, t.suffix))
             } else {
-                t.norm.clone()
+                std::borrow::Cow::Borrowed(t.norm.as_str())
             }
         })
         .collect();
-    let mut out: Vec<Tok> = Vec::with_capacity(tokens.len());
-    for (i, t) in tokens.into_iter().enumerate() {
+    // The fuzzy category guess of each distinct unknown word, made once per message: a long
+    // message repeats its words, and the guess is the costliest step per word.
+    let mut guesses: rustc_hash::FxHashMap<&str, Option<(Role, bool)>> =
+        rustc_hash::FxHashMap::default();
+    let mut out = Vec::with_capacity(tokens.len());
+    for (i, t) in tokens.iter().enumerate() {
         let mut roles = Vec::new();
         let mut fuzzy = false;
         match t.kind {
             Kind::Word | Kind::Hashtag | Kind::Punct => {
-                if let Some(entries) = lex.phrases.get(&norms[i]) {
+                if let Some(entries) = lex.phrases.get(norms[i].as_ref()) {
                     for (rest, role) in entries {
                         let fits = rest.len() + i < norms.len()
                             && rest.iter().zip(&norms[i + 1..]).all(|(a, b)| a == b);
@@ -45,7 +70,10 @@ pub(super) fn annotate(tokens: Vec<Token>, lex: &Lexicon, common: &Common, text:
                     }
                 }
                 if roles.is_empty() && t.kind != Kind::Punct {
-                    if let Some((role, guessed)) = category_fallback(&t.norm, lex) {
+                    let guess = *guesses
+                        .entry(norms[i].as_ref())
+                        .or_insert_with(|| category_fallback(&t.norm, lex));
+                    if let Some((role, guessed)) = guess {
                         roles.push((role, 1));
                         fuzzy = guessed;
                     }
@@ -70,12 +98,7 @@ pub(super) fn annotate(tokens: Vec<Token>, lex: &Lexicon, common: &Common, text:
             }
             _ => {}
         }
-        out.push(Tok {
-            t,
-            roles,
-            used: false,
-            fuzzy,
-        });
+        out.push((roles, fuzzy));
     }
     out
 }
