@@ -13,7 +13,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::sql::{Sql, execute, sql, within};
+use super::sql::{Sql, execute, scalar, sql, within};
 use super::{SqlitePools, Store, StoreError, Tx, TxInner, sqlite_writer};
 
 /// How long connecting, or waiting for a free connection, may take before the database counts
@@ -135,6 +135,26 @@ impl Store {
         }
     }
 
+    /// Whether every migration of this engine is recorded as applied. Any doubt (no
+    /// migrations table yet, a failed migration, a read error) says no, and the migrator then
+    /// decides (and reports) with its own checks.
+    async fn up_to_date(&self) -> bool {
+        const APPLIED: Sql = sql!("SELECT version FROM _sqlx_migrations WHERE success = TRUE");
+        let (mut conn, wanted) = match self {
+            Store::Sqlite(_) => (self.reader().await, migrations::SQLITE),
+            Store::Postgres(_) => (self.reader().await, migrations::POSTGRES),
+            Store::MySql(_) => (self.reader().await, migrations::MYSQL),
+        };
+        let Ok(conn) = conn.as_mut() else {
+            return false;
+        };
+        let applied: Result<Vec<i64>, _> = scalar!(conn.conn(), fetch_all, APPLIED);
+        match applied {
+            Ok(applied) => wanted.iter().all(|(v, _, _)| applied.contains(v)),
+            Err(_) => false,
+        }
+    }
+
     /// `"sqlite"`, `"postgres"` or `"mysql"`.
     pub fn engine(&self) -> &'static str {
         match self {
@@ -148,6 +168,11 @@ impl Store {
     /// on PostgreSQL on sqlx's advisory lock, on MySQL on a named lock taken here.
     #[tracing::instrument(skip_all, fields(engine = self.engine()))]
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        if self.up_to_date().await {
+            // Nothing to apply, so no DDL at all: the service may run as a database role that
+            // can only read and write rows, with migrations applied by the schema's owner.
+            return Ok(());
+        }
         match self {
             Store::Sqlite(p) => {
                 // SQLite has no migration lock. A racing migrator of a fresh file either waits

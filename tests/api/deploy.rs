@@ -421,6 +421,31 @@ fn replicas_start_on_a_migrated_schema_from_an_init_container() {
     };
     assert_eq!(args(&init), ["migrate"]);
     assert_eq!(args(&server), ["serve"]);
+    // The migrations run as the schema's owner, from a secret of their own.
+    let owner = init["env"]
+        .as_sequence()
+        .and_then(|env| {
+            env.iter()
+                .find(|e| e["name"].as_str() == Some("DATABASE_URL"))
+        })
+        .map(|e| &e["valueFrom"]["secretKeyRef"]);
+    assert_eq!(
+        owner.and_then(|r| r["name"].as_str()),
+        Some("spendbot-migrate"),
+        "{init:?}"
+    );
+    let example = manifest("k8s/secret-migrate.example.yaml");
+    assert_eq!(
+        text(&example["metadata"]["name"], "name"),
+        "spendbot-migrate"
+    );
+    assert!(example["stringData"]["DATABASE_URL"].as_str().is_some());
+    assert!(
+        !kustomization_resources()
+            .iter()
+            .any(|r| r.contains("secret")),
+        "no secret example is a kustomization resource"
+    );
     for c in [&init, &server] {
         let sources = c["envFrom"].as_sequence().cloned().unwrap_or_default();
         for name in ["configMapRef", "secretRef"] {

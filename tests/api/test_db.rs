@@ -45,7 +45,7 @@ pub struct TestDb {
     /// The URL to give `Store::connect` (or `DATABASE_URL`).
     pub url: String,
     admin_url: Option<String>,
-    name: String,
+    pub name: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -135,7 +135,7 @@ impl TestDb {
     }
 }
 
-async fn admin_execute(engine: Engine, url: &str, sql: &str) -> Result<(), sqlx::Error> {
+pub async fn admin_execute(engine: Engine, url: &str, sql: &str) -> Result<(), sqlx::Error> {
     match engine {
         Engine::Postgres => {
             let mut c = sqlx::PgConnection::connect(url).await?;
