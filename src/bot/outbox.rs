@@ -71,9 +71,9 @@ impl AlertSource for Bot {
         }
     }
 
-    async fn sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), String> {
+    async fn sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<(), String> {
         self.ledger
-            .alert_sent(id, now)
+            .alert_sent(id, worker, now)
             .await
             .map(drop)
             .map_err(|e| e.to_string())
@@ -82,11 +82,12 @@ impl AlertSource for Bot {
     async fn failed(
         &self,
         id: i64,
+        worker: &str,
         why: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), String> {
         self.ledger
-            .alert_failed(id, why, retry_at)
+            .alert_failed(id, worker, why, retry_at)
             .await
             .map(drop)
             .map_err(|e| e.to_string())

@@ -121,35 +121,45 @@ impl Ledger {
                 Ok(alert) => alerts.push(alert),
                 Err(why) => {
                     tracing::warn!(alert = id, why, "unreadable alert marked failed");
-                    self.store.alert_failed(id, why, None).await?;
+                    self.store.alert_failed(id, worker, why, None).await?;
                 }
             }
         }
         Ok(alerts)
     }
 
-    /// Marks an alert delivered. [`LedgerError::NotFound`] when there is no such alert.
+    /// Marks an alert delivered by `worker`. [`LedgerError::NotFound`] when there is no such
+    /// alert, or another worker has taken its claim over (only the owner records an outcome).
     #[tracing::instrument(skip_all, fields(alert = id))]
-    pub async fn alert_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), LedgerError> {
-        if self.store.alert_sent(id, now).await? {
+    pub async fn alert_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), LedgerError> {
+        if self.store.alert_sent(id, worker, now).await? {
             Ok(())
         } else {
             Err(LedgerError::NotFound)
         }
     }
 
-    /// A delivery failed. `retry_at` Some: back to pending for then; None: failed for good.
+    /// A delivery by `worker` failed. `retry_at` Some: back to pending for then; None: failed
+    /// for good. Ignored unless `worker` holds the claim.
     /// `error` is stored (truncated to [`ERROR_MAX_CHARS`] characters). An alert already
     /// delivered (or gone) is left as it is.
     #[tracing::instrument(skip_all, fields(alert = id, retry = retry_at.is_some()))]
     pub async fn alert_failed(
         &self,
         id: i64,
+        worker: &str,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), LedgerError> {
         let error: String = error.chars().take(ERROR_MAX_CHARS).collect();
-        self.store.alert_failed(id, &error, retry_at).await?;
+        self.store
+            .alert_failed(id, worker, &error, retry_at)
+            .await?;
         Ok(())
     }
 

@@ -87,12 +87,18 @@ pub trait AlertSource: Send + Sync {
     ) -> impl Future<Output = Result<Vec<Self::Alert>, String>> + Send;
     /// Words a claimed alert and says where it goes.
     fn prepare(&self, alert: &Self::Alert) -> impl Future<Output = Prepared> + Send;
-    /// Records that an alert went out.
-    fn sent(&self, id: i64, now: DateTime<Utc>) -> impl Future<Output = Result<(), String>> + Send;
-    /// Records a failure: to be tried again at `retry_at`, or (without it) for good.
+    /// Records that `worker` sent an alert (only the claim's owner may).
+    fn sent(
+        &self,
+        id: i64,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+    /// Records a failure of `worker`: to be tried again at `retry_at`, or (without it) for good.
     fn failed(
         &self,
         id: i64,
+        worker: &str,
         why: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> impl Future<Output = Result<(), String>> + Send;
@@ -149,7 +155,8 @@ impl<S: AlertSource> Delivery<S> {
         let mut backoff = self.idle;
         while !stop.is_cancelled() {
             // A panic in one alert's delivery is contained: the worker backs off and goes on.
-            let wait = match crate::contain::contained("alert delivery", self.deliver_due()).await {
+            let due = self.deliver_due_until(&stop);
+            let wait = match crate::contain::contained("alert delivery", due).await {
                 Ok(Ok(0)) => self.idle,
                 Ok(Ok(_)) => {
                     backoff = self.idle;
@@ -170,6 +177,12 @@ impl<S: AlertSource> Delivery<S> {
 
     /// Claims the due alerts and delivers them; returns how many it handled.
     pub async fn deliver_due(&self) -> Result<usize, ()> {
+        self.deliver_due_until(&CancellationToken::new()).await
+    }
+
+    /// [`Delivery::deliver_due`]; once `stop` is cancelled, emails waiting to be retried give
+    /// up at once (their alerts go back to the outbox for later), so shutdown is not held up.
+    async fn deliver_due_until(&self, stop: &CancellationToken) -> Result<usize, ()> {
         let alerts = self
             .source
             .claim(&self.worker, Utc::now(), BATCH, self.stale_after)
@@ -179,19 +192,19 @@ impl<S: AlertSource> Delivery<S> {
         for alert in alerts {
             let (id, attempts) = (alert.id(), alert.attempts());
             let outcome = match self.source.prepare(&alert).await {
-                Prepared::Send(outgoing) => self.deliver(&outgoing, attempts).await,
+                Prepared::Send(outgoing) => self.deliver(&outgoing, attempts, stop).await,
                 Prepared::Nothing => Outcome::Sent,
                 Prepared::NotNow(why) => retry(attempts, why),
             };
             let saved = match outcome {
-                Outcome::Sent => self.source.sent(id, Utc::now()).await,
+                Outcome::Sent => self.source.sent(id, &self.worker, Utc::now()).await,
                 Outcome::Retry(at, why) if attempts < MAX_ATTEMPTS => {
                     tracing::info!(alert = id, attempts, "alerts: will retry: {why}");
-                    self.source.failed(id, &why, Some(at)).await
+                    self.source.failed(id, &self.worker, &why, Some(at)).await
                 }
                 Outcome::Retry(_, why) | Outcome::Failed(why) => {
                     tracing::warn!(alert = id, attempts, "alerts: failed: {why}");
-                    self.source.failed(id, &why, None).await
+                    self.source.failed(id, &self.worker, &why, None).await
                 }
             };
             if let Err(e) = saved {
@@ -204,13 +217,13 @@ impl<S: AlertSource> Delivery<S> {
 
     /// The email first, then the chat messages: while the email is retried no chat message
     /// has gone out, so a retry never repeats one.
-    async fn deliver(&self, out: &Outgoing, attempts: i32) -> Outcome {
+    async fn deliver(&self, out: &Outgoing, attempts: i32, stop: &CancellationToken) -> Outcome {
         if out.email_only && self.mail.is_none() {
             return Outcome::Failed("email is off: no SendGrid client".into());
         }
         let mut email_failure = None;
         if let Some(mail) = &out.email {
-            match self.email(mail, attempts).await {
+            match self.email(mail, attempts, stop).await {
                 None => {}
                 Some(Outcome::Failed(why)) => email_failure = Some(why),
                 // The email's last chance failed: the chat messages still go out.
@@ -230,12 +243,12 @@ impl<S: AlertSource> Delivery<S> {
     }
 
     /// Sends one email; `None` when it went out (or email is off), else what to do.
-    async fn email(&self, mail: &Mail, attempts: i32) -> Option<Outcome> {
+    async fn email(&self, mail: &Mail, attempts: i32, stop: &CancellationToken) -> Option<Outcome> {
         let Some(client) = &self.mail else {
             tracing::debug!("alerts: email is off; not sent");
             return None;
         };
-        match client.send(mail).await {
+        match client.send_until(mail, stop).await {
             Ok(_) => {
                 crate::metrics::delivery("email", "sent");
                 None

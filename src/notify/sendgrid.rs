@@ -22,6 +22,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 
 use crate::settings::Settings;
 
@@ -226,18 +227,46 @@ impl SendGrid {
     /// then text/html, `categories`, `custom_args.alert_id`), retried per the policy.
     /// `Ok` holds the message id from `X-Message-Id`, `None` for a sandbox `200`.
     pub async fn send(&self, mail: &Mail) -> Result<Option<String>, SendError> {
+        self.send_until(mail, &CancellationToken::new()).await
+    }
+
+    /// [`SendGrid::send`], giving up its retries once `stop` is cancelled: a wait between
+    /// attempts ends at once and no further attempt starts (a request already on its way is
+    /// never cut off, since its outcome would be unknown). The result is then
+    /// [`SendError::GaveUp`], and the outbox tries again later.
+    pub async fn send_until(
+        &self,
+        mail: &Mail,
+        stop: &CancellationToken,
+    ) -> Result<Option<String>, SendError> {
         let url = format!("{}/v3/mail/send", self.base);
         let body = mail.body(&self.from);
         let alert_id = mail.alert_id.as_str();
         let attempts = AtomicU32::new(0);
         let max = self.policy.max;
-        let sent = (|| {
+        let stopping = stop.clone();
+        let sent = (|| async {
+            if stop.is_cancelled() {
+                return Err(Failure::Retry {
+                    last: "the service is stopping".to_owned(),
+                    wait: None,
+                });
+            }
             attempts.fetch_add(1, Ordering::Relaxed);
-            self.attempt(&url, &body, &mail.to)
+            self.attempt(&url, &body, &mail.to).await
         })
         .retry(self.policy.backoff())
+        .sleep(move |wait: Duration| {
+            let stop = stopping.clone();
+            async move {
+                tokio::select! {
+                    () = stop.cancelled() => {}
+                    () = tokio::time::sleep(wait) => {}
+                }
+            }
+        })
         // Only what cannot have reached SendGrid, or what it asked to have again.
-        .when(|failure| matches!(failure, Failure::Retry { .. }))
+        .when(|failure| matches!(failure, Failure::Retry { .. }) && !stop.is_cancelled())
         // SendGrid's own hint wins over the backoff; either way no wait is longer than `max`.
         .adjust(|failure, planned| {
             let hint = match failure {

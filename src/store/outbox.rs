@@ -86,7 +86,7 @@ const ALERT: Sql = sql!(columns: alert_columns,
 const ALERT_SENT: Sql = sql!(
     "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, \
        payload = CASE WHEN kind = 'limit' THEN payload ELSE NULL END \
-     WHERE id = ?"
+     WHERE id = ? AND claimed_by = ?"
 );
 /// Back to pending at the retry time (bound twice), or failed for good without one; never
 /// undoes a sent alert.
@@ -95,7 +95,7 @@ const ALERT_FAILED: Sql = sql!(
     "UPDATE outbox SET status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END, \
        next_attempt_at = COALESCE(?, next_attempt_at), last_error = ?, \
        payload = CASE WHEN ? IS NULL AND kind <> 'limit' THEN NULL ELSE payload END \
-     WHERE id = ? AND status <> 'sent'"
+     WHERE id = ? AND claimed_by = ? AND status <> 'sent'"
 );
 
 impl Store {
@@ -148,7 +148,7 @@ impl Store {
                 // One unreadable row must not stop every other alert: fail it alone.
                 Err(e) => {
                     tracing::error!(alert = id, error = %e, "an outbox row cannot be read");
-                    alert_failed(tx.conn(), id, "unreadable outbox row", None).await?;
+                    alert_failed(tx.conn(), id, worker, "unreadable outbox row", None).await?;
                 }
             }
         }
@@ -156,10 +156,16 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Marks an alert delivered; `false` when there is no such alert.
+    /// Marks an alert delivered by `worker`; `false` when there is no such alert or another
+    /// worker holds its claim now (only a claim's owner records its outcome).
     #[tracing::instrument(skip_all, level = "debug", fields(alert = id))]
-    pub async fn alert_sent(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        Ok(execute!(self.writer().await?.conn(), ALERT_SENT, now, id)? > 0)
+    pub async fn alert_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(execute!(self.writer().await?.conn(), ALERT_SENT, now, id, worker)? > 0)
     }
 
     /// Puts an alert back to pending for `retry_at`, or (without it) marks it failed, keeping
@@ -168,10 +174,11 @@ impl Store {
     pub async fn alert_failed(
         &self,
         id: i64,
+        worker: &str,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<bool, StoreError> {
-        Ok(alert_failed(self.writer().await?.conn(), id, error, retry_at).await? > 0)
+        Ok(alert_failed(self.writer().await?.conn(), id, worker, error, retry_at).await? > 0)
     }
 }
 
@@ -236,6 +243,7 @@ impl Tx {
 async fn alert_failed(
     c: Conn<'_>,
     id: i64,
+    worker: &str,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<u64, StoreError> {
@@ -246,7 +254,8 @@ async fn alert_failed(
         retry_at,
         error,
         retry_at,
-        id
+        id,
+        worker
     )?)
 }
 

@@ -102,7 +102,10 @@ async fn drain(ledger: &Ledger) -> Vec<Alert> {
         .await
         .expect("claim");
     for a in &alerts {
-        ledger.alert_sent(a.id, later()).await.expect("sent");
+        ledger
+            .alert_sent(a.id, "drain", later())
+            .await
+            .expect("sent");
     }
     alerts
 }
@@ -306,13 +309,24 @@ async fn a_claimed_alert_is_not_claimed_again_until_stale_and_failures_retry_or_
     assert!(reclaimed.iter().all(|a| a.attempts == 2));
 
     let (sent, retried) = (reclaimed[0].id, reclaimed[1].id);
+    // w1 comes back late: its claims were taken over, so it records nothing.
+    assert!(matches!(
+        ledger
+            .alert_sent(sent, "w1", t0 + Duration::minutes(7))
+            .await,
+        Err(LedgerError::NotFound)
+    ));
     ledger
-        .alert_sent(sent, t0 + Duration::minutes(7))
+        .alert_failed(retried, "w1", "too late", None)
+        .await
+        .expect("ignored");
+    ledger
+        .alert_sent(sent, "w2", t0 + Duration::minutes(7))
         .await
         .expect("sent");
     let long_error = "boom ".repeat(300);
     ledger
-        .alert_failed(retried, &long_error, Some(t0 + Duration::minutes(30)))
+        .alert_failed(retried, "w2", &long_error, Some(t0 + Duration::minutes(30)))
         .await
         .expect("failed, to retry");
     let early = ledger
@@ -335,7 +349,7 @@ async fn a_claimed_alert_is_not_claimed_again_until_stale_and_failures_retry_or_
 
     // Failed for good: never claimed again, not even as stale.
     ledger
-        .alert_failed(retried, "400 Bad Request", None)
+        .alert_failed(retried, "w3", "400 Bad Request", None)
         .await
         .expect("failed");
     let never = ledger
@@ -345,7 +359,7 @@ async fn a_claimed_alert_is_not_claimed_again_until_stale_and_failures_retry_or_
     assert!(never.is_empty());
     // A failure report after delivery changes nothing.
     ledger
-        .alert_failed(sent, "late", Some(t0))
+        .alert_failed(sent, "w2", "late", Some(t0))
         .await
         .expect("ignored");
     assert!(
@@ -356,7 +370,7 @@ async fn a_claimed_alert_is_not_claimed_again_until_stale_and_failures_retry_or_
             .is_empty()
     );
     assert!(matches!(
-        ledger.alert_sent(i64::MAX, t0).await,
+        ledger.alert_sent(i64::MAX, "w2", t0).await,
         Err(LedgerError::NotFound)
     ));
 }
@@ -428,7 +442,7 @@ async fn email_verification_queues_a_code_and_only_the_newest_unused_unexpired_o
                 .await
                 .expect("claim");
             for a in &alerts {
-                ledger.alert_sent(a.id, at).await.expect("sent");
+                ledger.alert_sent(a.id, "mailer", at).await.expect("sent");
             }
             alerts
         }
@@ -785,7 +799,7 @@ async fn a_code_dies_after_five_wrong_guesses_and_a_redelivered_command_changes_
                 .await
                 .expect("claim");
             for a in &alerts {
-                ledger.alert_sent(a.id, at).await.expect("sent");
+                ledger.alert_sent(a.id, "mailer", at).await.expect("sent");
             }
             alerts
                 .into_iter()

@@ -1292,7 +1292,10 @@ async fn old_rows_are_pruned_and_what_keeps_exactly_once_stays(url: String) {
             .await
             .expect("claimed")
         {
-            ledger.alert_sent(alert.id, at).await.expect("sent");
+            ledger
+                .alert_sent(alert.id, "mailer", at)
+                .await
+                .expect("sent");
         }
     }
     ledger

@@ -394,3 +394,32 @@ async fn the_key_never_appears_in_debug_output_error_text_or_logs_nor_the_recipi
     assert!(!logged.contains(API_KEY), "{logged}");
     assert!(!logged.to_lowercase().contains(RECIPIENT), "{logged}");
 }
+
+#[tokio::test]
+async fn a_shutdown_ends_the_wait_between_retries_and_starts_no_new_attempt() {
+    let fake = FakeSendGrid::start().await;
+    for _ in 0..5 {
+        fake.respond_next(503, &[], "unavailable");
+    }
+    // Waits of ten seconds and more between attempts.
+    let client = client_for(&fake.url()).with_policy(RetryPolicy {
+        attempts: 5,
+        base: Duration::from_secs(10),
+        max: Duration::from_secs(60),
+    });
+    let stop = tokio_util::sync::CancellationToken::new();
+    let stopper = stop.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stopper.cancel();
+    });
+    let started = Instant::now();
+    let sent = client.send_until(&overspend_mail(), &stop).await;
+    assert!(matches!(sent, Err(SendError::GaveUp { .. })), "{sent:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the wait ended with the shutdown, not after it"
+    );
+    assert_eq!(fake.attempts().len(), 1, "no attempt after the stop");
+    assert!(fake.mails().is_empty());
+}
