@@ -12,3 +12,8 @@ UPDATE outbox SET payload = NULL WHERE kind <> 'limit' AND status IN ('sent', 'f
 CREATE INDEX inbound_events_by_time ON inbound_events (created_at);
 CREATE INDEX outbox_by_time ON outbox (created_at);
 CREATE INDEX login_failures_by_time ON login_failures (failed_at);
+
+-- A limit alert's chat messages and its email are delivered on their own: once the chat
+-- messages went out this is set, so that retries of a failing email never repeat them and a
+-- failing email never holds them back.
+ALTER TABLE outbox ADD COLUMN chats_sent_at TEXT;

@@ -17,6 +17,10 @@ impl Claimed for Alert {
     fn attempts(&self) -> i32 {
         self.attempts
     }
+
+    fn chats_sent(&self) -> bool {
+        self.chats_sent
+    }
 }
 
 impl AlertSource for Bot {
@@ -76,6 +80,13 @@ impl AlertSource for Bot {
             .alert_sent(id, worker, now)
             .await
             .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    async fn chats_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<(), String> {
+        self.ledger
+            .alert_chats_sent(id, worker, now)
+            .await
             .map_err(|e| e.to_string())
     }
 

@@ -90,6 +90,8 @@ pub struct Alert {
     pub kind: AlertKind,
     /// Delivery attempts so far, this one included.
     pub attempts: i32,
+    /// Its chat messages went out on an earlier attempt (only its email is left).
+    pub chats_sent: bool,
 }
 
 impl Ledger {
@@ -142,6 +144,19 @@ impl Ledger {
         } else {
             Err(LedgerError::NotFound)
         }
+    }
+
+    /// Records that an alert's chat messages went out, so that a retry (of its email) sends
+    /// them no more.
+    #[tracing::instrument(skip_all, fields(alert = id))]
+    pub async fn alert_chats_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), LedgerError> {
+        self.store.alert_chats_sent(id, worker, now).await?;
+        Ok(())
     }
 
     /// A delivery by `worker` failed. `retry_at` Some: back to pending for then; None: failed

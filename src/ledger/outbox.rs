@@ -183,6 +183,7 @@ pub(super) fn alert_of(row: ClaimedAlert) -> Result<Alert, &'static str> {
         account: row.account,
         kind,
         attempts: row.attempts,
+        chats_sent: row.chats_sent,
     })
 }
 
@@ -247,6 +248,7 @@ mod tests {
             threshold: None,
             payload: Some(payload.into()),
             attempts: 1,
+            chats_sent: false,
         }
     }
 

@@ -48,6 +48,8 @@ pub trait ChatSender: Send + Sync {
 pub trait Claimed: Send + Sync {
     fn id(&self) -> i64;
     fn attempts(&self) -> i32;
+    /// Its chat messages went out on an earlier attempt.
+    fn chats_sent(&self) -> bool;
 }
 
 /// What an alert comes to once worded: an email, chat messages, or both.
@@ -89,6 +91,13 @@ pub trait AlertSource: Send + Sync {
     fn prepare(&self, alert: &Self::Alert) -> impl Future<Output = Prepared> + Send;
     /// Records that `worker` sent an alert (only the claim's owner may).
     fn sent(
+        &self,
+        id: i64,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+    /// Records that `worker` sent an alert's chat messages (its email may still be retried).
+    fn chats_sent(
         &self,
         id: i64,
         worker: &str,
@@ -192,7 +201,12 @@ impl<S: AlertSource> Delivery<S> {
         for alert in alerts {
             let (id, attempts) = (alert.id(), alert.attempts());
             let outcome = match self.source.prepare(&alert).await {
-                Prepared::Send(outgoing) => self.deliver(&outgoing, attempts, stop).await,
+                Prepared::Send(mut outgoing) => {
+                    if alert.chats_sent() {
+                        outgoing.chats.clear();
+                    }
+                    self.deliver(id, &outgoing, attempts, stop).await
+                }
                 Prepared::Nothing => Outcome::Sent,
                 Prepared::NotNow(why) => retry(attempts, why),
             };
@@ -215,30 +229,33 @@ impl<S: AlertSource> Delivery<S> {
         Ok(count)
     }
 
-    /// The email first, then the chat messages: while the email is retried no chat message
-    /// has gone out, so a retry never repeats one.
-    async fn deliver(&self, out: &Outgoing, attempts: i32, stop: &CancellationToken) -> Outcome {
+    /// The chat messages first, recorded as sent, then the email: a failing email is retried
+    /// on its own, neither holding the chat messages back nor sending them twice.
+    async fn deliver(
+        &self,
+        id: i64,
+        out: &Outgoing,
+        attempts: i32,
+        stop: &CancellationToken,
+    ) -> Outcome {
         if out.email_only && self.mail.is_none() {
             return Outcome::Failed("email is off: no SendGrid client".into());
         }
-        let mut email_failure = None;
-        if let Some(mail) = &out.email {
-            match self.email(mail, attempts, stop).await {
-                None => {}
-                Some(Outcome::Failed(why)) => email_failure = Some(why),
-                // The email's last chance failed: the chat messages still go out.
-                Some(Outcome::Retry(_, why)) if attempts >= MAX_ATTEMPTS => {
-                    email_failure = Some(why);
-                }
-                Some(other) => return other,
+        if !out.chats.is_empty() {
+            for identity in &out.chats {
+                self.chat(identity, &out.chat_text).await;
+            }
+            if let Err(e) = self.source.chats_sent(id, &self.worker, Utc::now()).await {
+                // Unrecorded, a retry may send them again: at least once, never lost.
+                tracing::warn!(alert = id, error = %e, "alerts: cannot record the chat messages");
             }
         }
-        for identity in &out.chats {
-            self.chat(identity, &out.chat_text).await;
-        }
-        match email_failure {
-            Some(why) => Outcome::Failed(why),
+        let Some(mail) = &out.email else {
+            return Outcome::Sent;
+        };
+        match self.email(mail, attempts, stop).await {
             None => Outcome::Sent,
+            Some(outcome) => outcome,
         }
     }
 

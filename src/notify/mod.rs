@@ -1,12 +1,13 @@
 //! Notifications leaving the service: alerts and notices by email and chat.
 //!
 //! [`delivery`] is the outbox worker: it claims due alerts from an [`AlertSource`] (the bot,
-//! which words them), sends the email first and then the chat messages through the
-//! [`ChatSender`]s the Telegram and Discord adapters implement, and records each outcome.
+//! which words them), sends the chat messages through the [`ChatSender`]s the Telegram and
+//! Discord adapters implement and records them as sent, then the email, which is retried on
+//! its own; and records each outcome.
 //!
 //! [`sendgrid`] is the SendGrid v3 Mail Send client: one [`Mail`] becomes one
-//! `POST /v3/mail/send`, retried (`backon`) with jittered exponential backoff on connection failures,
-//! 429 and 5xx, never on any other 4xx, and answered with SendGrid's message id.
+//! `POST /v3/mail/send`, retried (`backon`) with jittered exponential backoff on connection
+//! failures, 429 and 5xx, never on any other 4xx, and answered with SendGrid's message id.
 //!
 //! What this layer never does: decide *whether* an alert is due (the ledger does, writing it
 //! to the outbox in the expense's transaction), remember *that* a mail went out (the outbox

@@ -25,6 +25,8 @@ pub struct ClaimedAlert {
     pub threshold: Option<i16>,
     pub payload: Option<String>,
     pub attempts: i32,
+    /// Its chat messages went out on an earlier attempt.
+    pub chats_sent: bool,
 }
 
 /// The columns of [`AlertRow`]: the outbox row, its account and its limit (`l_*`).
@@ -35,7 +37,7 @@ macro_rules! alert_columns {
              l.period AS l_period, ",
             as_text!("l.category" AS "l_category" $(, $engine)?),
             ", l.amount_minor AS l_amount_minor, l.currency AS l_currency, o.period_from, \
-             o.threshold, o.payload, o.attempts, o.next_attempt_at"
+             o.threshold, o.payload, o.attempts, o.next_attempt_at, o.chats_sent_at"
         )
     };
 }
@@ -90,6 +92,9 @@ const ALERT_SENT: Sql = sql!(
 );
 /// Back to pending at the retry time (bound twice), or failed for good without one; never
 /// undoes a sent alert.
+/// Bound: now, the alert, its worker.
+const ALERT_CHATS_SENT: Sql =
+    sql!("UPDATE outbox SET chats_sent_at = ? WHERE id = ? AND claimed_by = ?");
 /// A notice failed for good keeps no code or link either (the retry time is bound three times).
 const ALERT_FAILED: Sql = sql!(
     "UPDATE outbox SET status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END, \
@@ -166,6 +171,22 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         Ok(execute!(self.writer().await?.conn(), ALERT_SENT, now, id, worker)? > 0)
+    }
+
+    /// Records that an alert's chat messages went out (by `worker`, which holds the claim).
+    pub async fn alert_chats_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(execute!(
+            self.writer().await?.conn(),
+            ALERT_CHATS_SENT,
+            now,
+            id,
+            worker
+        )? > 0)
     }
 
     /// Puts an alert back to pending for `retry_at`, or (without it) marks it failed, keeping
@@ -296,6 +317,7 @@ impl AlertRow {
             threshold: self.threshold,
             payload: self.payload,
             attempts: self.attempts,
+            chats_sent: self.chats_sent_at.is_some(),
         })
     }
 }

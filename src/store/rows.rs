@@ -114,6 +114,7 @@ row! {
         pub payload: Option<String>,
         pub attempts: i32,
         pub next_attempt_at: DateTime<Utc>,
+        pub chats_sent_at: Option<DateTime<Utc>>,
     }
 }
 

@@ -443,6 +443,42 @@ async fn sendgrid_answering_500_then_202_delivers_the_alert_once() {
 }
 
 #[tokio::test]
+async fn a_failing_email_holds_back_no_chat_alert_and_its_retry_repeats_none() {
+    let c = start().await;
+    c.verify().await;
+    c.limit_100().await;
+    // SendGrid fails every attempt of the first delivery (the client tries three times).
+    for _ in 0..3 {
+        c.sendgrid.respond_next(
+            503,
+            &[],
+            &sg::error_body("Service unavailable", None, None).to_string(),
+        );
+    }
+    c.say("spent 120 on dinner").await;
+    let deadline = Instant::now() + WAIT;
+    while c.telegram_alerts().is_empty() {
+        assert!(Instant::now() < deadline, "the chat alert goes out at once");
+        tokio::time::sleep(POLL).await;
+    }
+    assert!(
+        limit_mails(&c.sendgrid).is_empty(),
+        "the email is still to come"
+    );
+
+    // The outbox retries the email five seconds later; the chat alert is not sent again.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while limit_mails(&c.sendgrid).is_empty() {
+        assert!(Instant::now() < deadline, "the email is retried");
+        tokio::time::sleep(POLL).await;
+    }
+    let rows = c.settled().await;
+    assert_eq!(over_rows(&rows)[0].status, "sent", "{rows:?}");
+    assert_eq!(limit_mails(&c.sendgrid).len(), 1);
+    assert_eq!(c.telegram_alerts().len(), 1, "one chat alert, never twice");
+}
+
+#[tokio::test]
 async fn sendgrid_answering_429_with_retry_after_is_waited_out() {
     let c = start().await;
     c.verify().await;
