@@ -19,6 +19,9 @@ pub(super) struct Pending {
 pub(super) const PENDING_TTL: Duration = Duration::minutes(10);
 
 /// Whether a message is only an amount (`4.50`, `4.50 dollars`), the answer to "how much?".
+/// How old a recording must be before a redelivery of its message repeats the confirmation.
+const REPEAT_AFTER: Duration = Duration::seconds(5);
+
 pub(super) fn is_bare_amount(intent: &Intent) -> bool {
     match intent {
         Intent::AddExpense { items, .. } => match items.as_slice() {
@@ -186,7 +189,11 @@ impl Bot {
                 turn.today,
                 turn.incoming.at,
             )
-            .await?;
+            .await;
+        let recorded = match recorded {
+            Err(LedgerError::Duplicate) => self.recorded_before(turn).await?,
+            other => other?,
+        };
         let mut text = self.recorded_text(turn, &recorded, income).await?;
         if shortened {
             text.push('\n');
@@ -337,6 +344,28 @@ impl Bot {
             }
         }
         Ok(lines.join("\n"))
+    }
+
+    /// A redelivered message that was recorded before: its confirmation again, when the
+    /// recording is old enough that the first confirmation may have been lost with a process
+    /// that stopped before sending it (a platform only delivers again what was not
+    /// acknowledged). A copy that arrives at once is a plain duplicate: said nothing, as the
+    /// first one answers it.
+    async fn recorded_before(&self, turn: &Turn<'_>) -> Result<Recorded, LedgerError> {
+        let Some(message) = turn.incoming.message.as_deref() else {
+            return Err(LedgerError::Duplicate);
+        };
+        let entries = self.ledger.recorded_from(&turn.session, message).await?;
+        let settled = turn.incoming.at - REPEAT_AFTER;
+        if entries.is_empty() || entries.iter().any(|e| e.recorded_at > settled) {
+            return Err(LedgerError::Duplicate);
+        }
+        Ok(Recorded {
+            entries,
+            statuses: Vec::new(),
+            crossings: Vec::new(),
+            month_spent: None,
+        })
     }
 
     pub(super) async fn delete(

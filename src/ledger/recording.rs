@@ -107,6 +107,19 @@ impl Ledger {
         }
     }
 
+    /// The entries recorded from one platform message (for repeating its confirmation).
+    #[tracing::instrument(skip_all, fields(account = %s.account.id))]
+    pub async fn recorded_from(
+        &self,
+        s: &Session,
+        message: &str,
+    ) -> Result<Vec<Entry>, LedgerError> {
+        Ok(self
+            .store
+            .recorded_from_message(s.account.id, message)
+            .await?)
+    }
+
     /// Deletes the account's most recently recorded entry; `Ok(None)` when there is none.
     #[tracing::instrument(skip_all, fields(account = %s.account.id))]
     pub async fn undo_last(

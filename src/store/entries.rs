@@ -58,6 +58,10 @@ const ENTRIES_FROM_MESSAGE: Sql = sql!(columns: entry_columns,
     "FROM entries WHERE account_id = ? AND source_message = ? ORDER BY id",
     for_update
 );
+/// [`ENTRIES_FROM_MESSAGE`] without the lock, for reading.
+const RECORDED_FROM_MESSAGE: Sql = sql!(columns: entry_columns,
+    "FROM entries WHERE account_id = ? AND source_message = ? ORDER BY id"
+);
 /// The date range is always bound (the whole of time when the filter names none) so that
 /// every engine uses the (account, day) index.
 const ENTRIES: Sql = sql!(columns: entry_columns,
@@ -138,6 +142,22 @@ impl Store {
             account.0
         )?;
         Ok(names.iter().filter_map(|n| Category::parse(n)).collect())
+    }
+
+    /// The account's entries recorded from one platform message, oldest first, as they stand.
+    pub async fn recorded_from_message(
+        &self,
+        account: AccountId,
+        message: &str,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let rows: Vec<EntryRow> = fetch!(
+            self.reader().await?.conn(),
+            fetch_all,
+            RECORDED_FROM_MESSAGE,
+            account.0,
+            message
+        )?;
+        rows.into_iter().map(EntryRow::into_entry).collect()
     }
 }
 

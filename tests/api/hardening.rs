@@ -285,3 +285,87 @@ fn a_delete_that_names_no_entry_asks_which_and_deletes_nothing() {
     );
     assert!(out.stdout.contains("so far: 12.00"), "{}", out.stdout);
 }
+
+#[tokio::test]
+async fn a_redelivery_after_a_lost_confirmation_repeats_it_and_a_quick_copy_stays_silent() {
+    use chrono::{Duration, Utc};
+    use spendbot::bot::{EventKey, IdentityHints, Incoming, IncomingKind, ReplyStatus};
+    use spendbot::domain::Platform;
+    let app = crate::helpers::spawn_app().await;
+    let ledger = app.state.ledger.clone();
+    let alice = crate::stories::who(Platform::Telegram, "5151");
+    let incoming = |event: &str, message: &str, text: &str| Incoming {
+        identity: alice.clone(),
+        kind: IncomingKind::Text(text.to_owned()),
+        at: Utc::now(),
+        event: Some(EventKey(event.to_owned())),
+        hints: IdentityHints::default(),
+        message: Some(message.to_owned()),
+    };
+
+    // Recorded a minute ago, and the process stopped before the confirmation went out: the
+    // update comes again.
+    let session = crate::stories::session(&ledger, Platform::Telegram, "5151").await;
+    let entry = spendbot::domain::NewEntry {
+        kind: spendbot::domain::EntryKind::Expense,
+        money: spendbot::domain::Money::new(
+            rust_decimal::Decimal::new(1200, 2),
+            spendbot::domain::Currency::USD,
+        )
+        .expect("an amount"),
+        category: spendbot::domain::Category::parse("food").expect("food"),
+        note: spendbot::domain::Note::new("lunch"),
+        occurred_on: Utc::now().date_naive(),
+    };
+    let source = spendbot::ledger::Source {
+        event: Some(EventKey("tg:1:900".into())),
+        message: Some("tg:5151:77".into()),
+        answers_pending: false,
+    };
+    let a_minute_ago = Utc::now() - Duration::minutes(1);
+    ledger
+        .record(
+            &session,
+            &source,
+            &[entry],
+            a_minute_ago.date_naive(),
+            a_minute_ago,
+        )
+        .await
+        .expect("recorded before");
+    let again = app
+        .state
+        .bot
+        .handle(incoming("tg:1:900", "tg:5151:77", "lunch 12"))
+        .await;
+    assert_eq!(again.status, ReplyStatus::Done, "{}", again.text);
+    assert!(again.text.contains("12.00"), "{}", again.text);
+    assert!(!again.buttons.is_empty(), "with its Undo button");
+
+    // A copy arriving right after the first: the first one's confirmation answers it.
+    let first = app
+        .state
+        .bot
+        .handle(incoming("tg:1:901", "tg:5151:78", "taxi 8"))
+        .await;
+    assert_eq!(first.status, ReplyStatus::Done);
+    let copy = app
+        .state
+        .bot
+        .handle(incoming("tg:1:901", "tg:5151:78", "taxi 8"))
+        .await;
+    assert_eq!(copy.status, ReplyStatus::Duplicate, "{}", copy.text);
+    let total = app
+        .state
+        .bot
+        .handle(spendbot::bot::Incoming::text(
+            alice.clone(),
+            "how much this month?",
+        ))
+        .await;
+    assert!(
+        total.text.contains("20.00"),
+        "each recorded once: {}",
+        total.text
+    );
+}
