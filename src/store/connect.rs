@@ -109,9 +109,16 @@ impl Store {
         match scheme.as_str() {
             "sqlite" => connect_sqlite(url).await,
             "postgres" | "postgresql" => {
-                let options = PgConnectOptions::from_str(url)?;
+                // A custom plan per execution: after five runs PostgreSQL would otherwise settle
+                // on a generic plan that assumes every account is small, and read a large
+                // account's whole history to list one page of it.
+                let options = PgConnectOptions::from_str(url)?
+                    .options([("plan_cache_mode", "force_custom_plan")]);
                 let pool = PgPoolOptions::new()
                     .acquire_timeout(CONNECT_TIMEOUT)
+                    // No ping before each use: a connection the server dropped fails its
+                    // statement, which the store answers as unavailable, like any outage.
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await?;
                 Ok(Store::Postgres(pool))
@@ -124,6 +131,7 @@ impl Store {
                 let options = MySqlConnectOptions::from_str(&url)?.charset("utf8mb4");
                 let pool = MySqlPoolOptions::new()
                     .acquire_timeout(CONNECT_TIMEOUT)
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await?;
                 Ok(Store::MySql(pool))
@@ -255,6 +263,8 @@ async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
         SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(SQLITE_WRITE_WAIT)
+            // A file needs no ping: the connection is in this process.
+            .test_before_acquire(false)
             .connect_with(options.clone())
     })
     .retry(policy)

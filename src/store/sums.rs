@@ -10,15 +10,17 @@ use super::sql::{Conn, Sql, as_bigint, as_text, fetch, scalar, sql};
 use super::{Store, StoreError, Tx};
 use crate::domain::{AccountId, Category, Currency, DateRange};
 
-/// The columns of [`TotalRow`].
+/// The columns of [`TotalRow`], from `daily_totals`.
 macro_rules! total_columns {
     ($($engine:ident)?) => {
         concat!(
             "kind, ",
             as_text!("category" $(, $engine)?),
             ", currency, ",
-            as_bigint!("SUM(amount_minor)" $(, $engine)?),
-            " AS total_minor, COUNT(*) AS count"
+            as_bigint!("SUM(total_minor)" $(, $engine)?),
+            " AS total_minor, ",
+            as_bigint!("SUM(entry_count)" $(, $engine)?),
+            " AS count"
         )
     };
 }
@@ -26,7 +28,7 @@ macro_rules! total_columns {
 /// Expenses, nothing spent being 0.
 macro_rules! spent_column {
     ($($engine:ident)?) => {
-        as_bigint!("COALESCE(SUM(amount_minor), 0)" $(, $engine)?)
+        as_bigint!("COALESCE(SUM(total_minor), 0)" $(, $engine)?)
     };
 }
 
@@ -34,31 +36,34 @@ macro_rules! spent_column {
 macro_rules! day_columns {
     ($($engine:ident)?) => {
         concat!(
-            "occurred_on AS day, ",
-            as_bigint!("SUM(amount_minor)" $(, $engine)?),
+            "day, ",
+            as_bigint!("SUM(total_minor)" $(, $engine)?),
             " AS total_minor"
         )
     };
 }
 
+// Every sum reads `daily_totals` (kept by triggers on `entries`, see migration 0005): at most
+// one row per day, kind, currency and category, whatever the history.
 const TOTALS: Sql = sql!(columns: total_columns,
-    "FROM entries \
-     WHERE account_id = ? AND occurred_on >= ? AND occurred_on <= ? \
+    "FROM daily_totals \
+     WHERE account_id = ? AND day >= ? AND day <= ? \
        AND (? IS NULL OR category = ?) \
-     GROUP BY kind, entries.category, currency"
+     GROUP BY kind, daily_totals.category, currency \
+     HAVING SUM(entry_count) > 0"
 );
 /// Bound: account, first day, last day, currency, category twice (`None` for every category).
 /// SQLite's group commit runs it too.
 pub(super) const SPENT: Sql = sql!(columns: spent_column,
-    "FROM entries \
-     WHERE account_id = ? AND occurred_on >= ? AND occurred_on <= ? \
+    "FROM daily_totals \
+     WHERE account_id = ? AND day >= ? AND day <= ? \
        AND kind = 'expense' AND currency = ? AND (? IS NULL OR category = ?)"
 );
 const DAILY_SPENT: Sql = sql!(columns: day_columns,
-    "FROM entries \
-     WHERE account_id = ? AND occurred_on >= ? AND occurred_on <= ? \
+    "FROM daily_totals \
+     WHERE account_id = ? AND day >= ? AND day <= ? \
        AND kind = 'expense' AND currency = ? \
-     GROUP BY occurred_on ORDER BY occurred_on"
+     GROUP BY day HAVING SUM(entry_count) > 0 ORDER BY day"
 );
 
 impl Store {

@@ -25,6 +25,7 @@ crate::each_engine!(
     follow_up_state_is_taken_once_and_expires,
     a_question_is_removed_only_by_the_recording_that_answers_it,
     old_rows_are_pruned_and_what_keeps_exactly_once_stays,
+    sums_follow_every_change_of_the_entries,
     migrating_twice_is_a_no_op,
     concurrent_writers_queue_instead_of_failing,
     editing_a_message_changes_its_entries_in_place,
@@ -1324,4 +1325,92 @@ async fn old_rows_are_pruned_and_what_keeps_exactly_once_stays(url: String) {
         Err(LedgerError::Duplicate)
     ));
     assert_eq!(all_entries(&ledger, &s).await.len(), 4);
+}
+
+/// The summary (read from the daily totals) against the entries themselves.
+async fn assert_sums_match_entries(ledger: &Ledger, s: &Session, range: DateRange) {
+    let summary = ledger.summary(s, range, None).await.expect("summary");
+    let entries = all_entries(ledger, s).await;
+    for name in ["food", "transport", "fun"] {
+        let c = cat(name);
+        let by_hand: Decimal = entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Expense && e.category == c)
+            .filter(|e| range.contains(e.occurred_on))
+            .map(|e| e.money.amount())
+            .sum();
+        assert_eq!(
+            summary.spent_in(Currency::USD, Some(&c)),
+            by_hand,
+            "{name}: {summary:?} against {entries:?}"
+        );
+    }
+    let shown: Vec<&str> = summary
+        .by_category
+        .iter()
+        .map(|r| r.category.as_str())
+        .collect();
+    assert!(
+        summary.by_category.iter().all(|r| !r.total.is_zero()),
+        "no category without entries is shown: {shown:?}"
+    );
+}
+
+async fn sums_follow_every_change_of_the_entries(url: String) {
+    let ledger = ledger(&url).await;
+    let s = session(&ledger, Platform::Telegram, "447").await;
+    let other = session(&ledger, Platform::Discord, "447").await;
+    let range = DateRange::month_of(today());
+    let recorded = record(
+        &ledger,
+        &s,
+        &[
+            expense("10", "food", Some("lunch"), today()),
+            expense("4.50", "transport", None, today()),
+            expense("7", "food", None, d("2026-11-02")),
+        ],
+    )
+    .await;
+    assert_sums_match_entries(&ledger, &s, range).await;
+    let ids: Vec<_> = recorded.entries.iter().map(|e| e.id).collect();
+
+    // An edit of amount, category and day; a category change; a deletion.
+    ledger
+        .edit_entry(
+            &s,
+            ids[0],
+            &expense("12", "fun", Some("lunch"), d("2026-11-03")),
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("edited");
+    assert_sums_match_entries(&ledger, &s, range).await;
+    ledger
+        .set_category(&s, ids[2], &cat("transport"), None)
+        .await
+        .expect("moved");
+    assert_sums_match_entries(&ledger, &s, range).await;
+    ledger.delete(&s, ids[1], None).await.expect("deleted");
+    assert_sums_match_entries(&ledger, &s, range).await;
+
+    // Another identity's wallet joins this one: its entries move, and so do their sums.
+    record(&ledger, &other, &[expense("3", "food", None, today())]).await;
+    let code = ledger
+        .create_link_code(&s, None, Utc::now())
+        .await
+        .expect("a code");
+    let joined = ledger
+        .redeem_link_code(&other, &code.code, Utc::now(), None)
+        .await
+        .expect("linked");
+    assert_sums_match_entries(&ledger, &joined, range).await;
+    assert_eq!(
+        ledger
+            .summary(&joined, range, None)
+            .await
+            .expect("summary")
+            .spent_in(Currency::USD, None),
+        dec("22")
+    );
 }
