@@ -144,6 +144,41 @@ impl Store {
         Ok(names.iter().filter_map(|n| Category::parse(n)).collect())
     }
 
+    /// PostgreSQL's `EXPLAIN (ANALYZE, FORMAT JSON)` of the first page of `list` (`limit`
+    /// entries, no filter) for `account`, run through this store's pool as the service runs
+    /// it; `None` on other engines. For the plan test: a page must cost a page, not a scan of
+    /// the account's history.
+    #[doc(hidden)]
+    pub async fn explain_list_page(
+        &self,
+        account: AccountId,
+        limit: i64,
+    ) -> Result<Option<String>, StoreError> {
+        const EXPLAIN: &str = "EXPLAIN (ANALYZE, FORMAT JSON) ";
+        let Store::Postgres(pool) = self else {
+            return Ok(None);
+        };
+        let text = format!("{EXPLAIN}{}", ENTRIES.postgres);
+        let none: Option<&str> = None;
+        let range = whole_time();
+        let plan: serde_json::Value = sqlx::query_scalar(&text)
+            .bind(account.0)
+            .bind(range.from)
+            .bind(range.to)
+            .bind(none)
+            .bind(none)
+            .bind(none)
+            .bind(none)
+            .bind(none)
+            .bind(none)
+            .bind(none)
+            .bind(limit)
+            .bind(0_i64)
+            .fetch_one(pool)
+            .await?;
+        Ok(Some(plan.to_string()))
+    }
+
     /// The account's entries recorded from one platform message, oldest first, as they stand.
     pub async fn recorded_from_message(
         &self,

@@ -16,6 +16,7 @@ mod health;
 mod helpers;
 mod layers;
 mod ledger_story;
+mod plans;
 mod privilege;
 mod sendgrid;
 mod stories;
