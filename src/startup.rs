@@ -307,6 +307,13 @@ where
     tracing::info!(%addr, public_url = %state.settings.http.public_url, "listening");
     let store = state.store.clone();
     let app = router(state);
+    // Answers leave at once: without TCP_NODELAY a small answer written in two parts waits for
+    // the client's delayed acknowledgement (up to 40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

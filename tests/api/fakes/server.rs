@@ -27,6 +27,10 @@ impl Server {
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("the fake {name} has no address: {e}"));
+        // Like the real APIs' servers, answers leave at once (no Nagle delay).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let handle = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
