@@ -14,6 +14,18 @@ pub(crate) struct PhraseMap {
 }
 
 impl PhraseMap {
+    /// Frees the room the vectors grew while phrases were added.
+    fn shrink(&mut self) {
+        for entries in self.map.values_mut() {
+            for (rest, _) in entries.iter_mut() {
+                rest.shrink_to_fit();
+            }
+            entries.shrink_to_fit();
+        }
+        self.map.shrink_to_fit();
+        self.locked.shrink_to_fit();
+    }
+
     fn insert(&mut self, phrase: &str, role: Role) {
         let words: Vec<String> = super::super::lexer::lex(phrase)
             .into_iter()
@@ -282,8 +294,12 @@ pub(crate) fn build_fuzzy(lexicon: &mut Lexicon) {
     }
     for words in fuzzy.values_mut() {
         words.sort_by(|a, b| a.0.cmp(&b.0));
+        words.shrink_to_fit();
     }
     lexicon.fuzzy = fuzzy;
+    // The last step of building a lexicon: what grew while languages were read is cut to size
+    // (the catalogue lives as long as the process, nine lexicons of it).
+    lexicon.phrases.shrink();
 }
 
 impl Lexicon {
