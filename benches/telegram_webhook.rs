@@ -1,6 +1,7 @@
 //! Telegram webhook throughput: the real service (through `spendbot::startup`, webhook mode,
-//! over a temporary SQLite file) receives distinct "spent N on lunch" updates from many users,
-//! POSTed by 32 concurrent senders, and replies to the project's fake Bot API server.
+//! over a temporary SQLite file, then a fresh PostgreSQL database when `TEST_POSTGRES_URL` is
+//! set) receives distinct "spent N on lunch" updates from many users, POSTed by 32 concurrent
+//! senders, and replies to the project's fake Bot API server.
 //!
 //! `cargo bench --bench telegram_webhook` prints updates/s, the p50/p99/max latency of the
 //! webhook answer, when the last reply reached the fake, and the process's resident memory.
@@ -115,17 +116,47 @@ fn status_line(key: &str) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The bench on SQLite, then on a fresh PostgreSQL database when `TEST_POSTGRES_URL` names a
+/// server where the user may create databases.
 async fn run() -> Result<(), Error> {
-    let telegram = fake::FakeTelegram::start(TOKEN).await;
-    telegram.forget_bodies();
     let dir = tempfile::tempdir()?;
-    let database = format!(
+    let sqlite = format!(
         "sqlite://{}?mode=rwc",
         dir.path().join("bench.db").display()
     );
+    run_on("SQLite", &sqlite).await?;
+    let Some(admin) = std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    else {
+        println!("telegram webhook, PostgreSQL: skipped (set TEST_POSTGRES_URL)");
+        return Ok(());
+    };
+    let name = format!("spendbot_bench_{}", std::process::id());
+    let admin_execute = |sql: String| {
+        let admin = admin.clone();
+        async move {
+            use sqlx::Connection as _;
+            let mut c = sqlx::PgConnection::connect(&admin).await?;
+            sqlx::raw_sql(&sql).execute(&mut c).await?;
+            c.close().await?;
+            Ok::<_, Error>(())
+        }
+    };
+    admin_execute(format!("CREATE DATABASE \"{name}\"")).await?;
+    let mut url = url::Url::parse(&admin)?;
+    url.set_path(&format!("/{name}"));
+    let ran = run_on("PostgreSQL", url.as_str()).await;
+    admin_execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
+    ran
+}
+
+async fn run_on(engine: &str, database: &str) -> Result<(), Error> {
+    let telegram = fake::FakeTelegram::start(TOKEN).await;
+    telegram.forget_bodies();
     let api = telegram.url();
     let env: HashMap<String, String> = [
-        ("DATABASE_URL", database.as_str()),
+        ("DATABASE_URL", database),
         ("SPENDBOT_LOG", "warn"),
         ("TELEGRAM_BOT_TOKEN", TOKEN),
         ("TELEGRAM_API_URL", api.as_str()),
@@ -179,7 +210,7 @@ async fn run() -> Result<(), Error> {
     let rate = |elapsed: Duration| {
         f64::from(u32::try_from(UPDATES).unwrap_or(u32::MAX)) / elapsed.as_secs_f64()
     };
-    println!("telegram webhook, SQLite, {SENDERS} senders, {UPDATES} updates from {USERS} users");
+    println!("telegram webhook, {engine}, {SENDERS} senders, {UPDATES} updates from {USERS} users");
     println!(
         "  acknowledged: {:.0} updates/s ({:.2} s)",
         rate(acknowledged),

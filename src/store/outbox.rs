@@ -4,6 +4,7 @@
 //! or failed. Never decides what is due or sends anything: the ledger writes, `alerts`
 //! delivers.
 
+use backon::{ExponentialBuilder, Retryable as _};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::accounts::account_of;
@@ -117,17 +118,17 @@ impl Store {
         max: u32,
     ) -> Result<Vec<ClaimedAlert>, StoreError> {
         // Two claimers can deadlock on InnoDB's index locks (the loser's transaction is rolled
-        // back, nothing claimed); claiming again is safe and usually succeeds at once.
-        let mut attempt = 0;
-        loop {
-            match self
-                .claim_once(worker, now, stale_before, i64::from(max))
-                .await
-            {
-                Err(e) if attempt < 3 && e.is_deadlock() => attempt += 1,
-                other => return other,
-            }
-        }
+        // back, nothing claimed); claiming again is safe. A short random wait first, so that
+        // the two do not meet again at once.
+        let policy = ExponentialBuilder::default()
+            .with_min_delay(std::time::Duration::from_millis(2))
+            .with_max_delay(std::time::Duration::from_millis(100))
+            .with_jitter()
+            .with_max_times(8);
+        (|| self.claim_once(worker, now, stale_before, i64::from(max)))
+            .retry(policy)
+            .when(StoreError::is_deadlock)
+            .await
     }
 
     async fn claim_once(
