@@ -116,6 +116,7 @@ async fn run() -> Result<(), Error> {
         .env("TELEGRAM_API_URL", fake.url())
         .env("SPENDBOT_HTTP_ADDR", format!("127.0.0.1:{port}"))
         .env("SPENDBOT_LOG", "warn")
+        .envs(std::env::var("TOKIO_WORKER_THREADS").map(|n| ("TOKIO_WORKER_THREADS", n)))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
