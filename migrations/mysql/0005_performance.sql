@@ -17,10 +17,6 @@ CREATE TABLE daily_totals (
     CONSTRAINT daily_totals_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
-INSERT INTO daily_totals (account_id, day, kind, currency, category, total_minor, entry_count)
-SELECT account_id, occurred_on, kind, currency, category, SUM(amount_minor), COUNT(*)
-FROM entries GROUP BY account_id, occurred_on, kind, currency, category;
-
 CREATE TRIGGER entries_totals_insert AFTER INSERT ON entries FOR EACH ROW
     INSERT INTO daily_totals (account_id, day, kind, currency, category, total_minor, entry_count)
     VALUES (NEW.account_id, NEW.occurred_on, NEW.kind, NEW.currency, NEW.category,
@@ -48,6 +44,15 @@ CREATE TRIGGER entries_totals_update_new AFTER UPDATE ON entries FOR EACH ROW
             NEW.amount_minor, 1)
     ON DUPLICATE KEY UPDATE total_minor = total_minor + NEW.amount_minor,
                             entry_count = entry_count + 1;
+
+-- The count of what was there, after the triggers exist (MySQL runs no migration in one
+-- transaction, and other replicas may be writing): a change made before this statement reads
+-- its rows is in the recount, which replaces whatever a trigger added for it; a change made
+-- while it reads waits for the shared locks InnoDB's INSERT … SELECT takes on what it reads,
+-- and is added by a trigger afterwards.
+REPLACE INTO daily_totals (account_id, day, kind, currency, category, total_minor, entry_count)
+SELECT account_id, occurred_on, kind, currency, category, SUM(amount_minor), COUNT(*)
+FROM entries GROUP BY account_id, occurred_on, kind, currency, category;
 
 -- `list` in its order (newest day first, then newest id) read straight from an index.
 CREATE INDEX entries_by_account_day_id ON entries (account_id, occurred_on, id);

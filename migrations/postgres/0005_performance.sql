@@ -16,6 +16,10 @@ CREATE TABLE daily_totals (
     PRIMARY KEY (account_id, day, kind, currency, category)
 );
 
+-- Writers of other replicas (a rolling deploy) wait while the totals are counted and the
+-- trigger is made, so that no change falls between the two (the migration is one transaction).
+LOCK TABLE entries IN SHARE ROW EXCLUSIVE MODE;
+
 INSERT INTO daily_totals (account_id, day, kind, currency, category, total_minor, entry_count)
 SELECT account_id, occurred_on, kind, currency, category, SUM(amount_minor), COUNT(*)
 FROM entries GROUP BY account_id, occurred_on, kind, currency, category;

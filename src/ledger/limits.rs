@@ -7,6 +7,7 @@ use chrono::{NaiveDate, Utc};
 use super::{Ledger, LedgerError, Session, claim};
 use crate::domain::{
     Category, DateRange, EventKey, Limit, LimitPeriod, LimitStatus, Money, NewLimit,
+    crossed_thresholds,
 };
 
 impl Ledger {
@@ -32,10 +33,19 @@ impl Ledger {
         let set = tx.upsert_limit(s.account.id, limit, now).await?;
         if let Some(old) = before.filter(|old| old.money != set.money) {
             // Thresholds of the old amount said nothing about the new one: the running period
-            // alerts again when spending passes the new amount's 80 % and 100 %.
+            // alerts again for the new amount's 80 % and 100 %, at once for a mark that the
+            // spending already passed (a lowered limit), else when spending passes it.
             let today = now.with_timezone(&s.account.timezone).date_naive();
-            let running = set.period.range_containing(today).from;
-            tx.rearm_limit_alerts(old.id, running).await?;
+            let running = set.period.range_containing(today);
+            tx.rearm_limit_alerts(old.id, running.from).await?;
+            let currency = set.money.currency();
+            let spent = tx
+                .spent(s.account.id, currency, set.category.as_ref(), running)
+                .await?;
+            for threshold in crossed_thresholds(set.money.minor_units(), 0, spent) {
+                tx.insert_limit_alert(s.account.id, set.id, running.from, threshold.as_i16(), now)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(set)

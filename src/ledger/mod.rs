@@ -146,6 +146,9 @@ impl From<StoreError> for LedgerError {
         match e {
             StoreError::NotFound => LedgerError::NotFound,
             e @ StoreError::Unavailable(_) => LedgerError::Unavailable(e),
+            // The database gave up this transaction to break a deadlock: nothing was written,
+            // and the same change a moment later goes through (a platform delivers it again).
+            e if e.is_deadlock() => LedgerError::Unavailable(e),
             e => LedgerError::Other(Box::new(e)),
         }
     }

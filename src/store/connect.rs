@@ -13,7 +13,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::sql::{Sql, execute, scalar, sql, within};
+use super::sql::{Sql, execute, fetch, sql, within};
 use super::{SqlitePools, Store, StoreError, Tx, TxInner, sqlite_writer};
 
 /// How long connecting, or waiting for a free connection, may take before the database counts
@@ -147,7 +147,8 @@ impl Store {
     /// migrations table yet, a failed migration, a read error) says no, and the migrator then
     /// decides (and reports) with its own checks.
     async fn up_to_date(&self) -> bool {
-        const APPLIED: Sql = sql!("SELECT version FROM _sqlx_migrations WHERE success = TRUE");
+        const APPLIED: Sql =
+            sql!("SELECT version, checksum FROM _sqlx_migrations WHERE success = TRUE");
         let (mut conn, wanted) = match self {
             Store::Sqlite(_) => (self.reader().await, migrations::SQLITE),
             Store::Postgres(_) => (self.reader().await, migrations::POSTGRES),
@@ -156,11 +157,17 @@ impl Store {
         let Ok(conn) = conn.as_mut() else {
             return false;
         };
-        let applied: Result<Vec<i64>, _> = scalar!(conn.conn(), fetch_all, APPLIED);
-        match applied {
-            Ok(applied) => wanted.iter().all(|(v, _, _)| applied.contains(v)),
-            Err(_) => false,
-        }
+        let applied: Result<Vec<(i64, Vec<u8>)>, _> = fetch!(conn.conn(), fetch_all, APPLIED);
+        let Ok(applied) = applied else {
+            return false;
+        };
+        // Each migration applied, and applied as it reads now (an edited one is the migrator's
+        // to report).
+        migrator(wanted).migrations.iter().all(|m| {
+            applied
+                .iter()
+                .any(|(v, checksum)| *v == m.version && checksum.as_slice() == &*m.checksum)
+        })
     }
 
     /// `"sqlite"`, `"postgres"` or `"mysql"`.

@@ -23,7 +23,7 @@ impl StoreError {
 
     /// Whether the database gave up this transaction to break a deadlock (or a serialization
     /// conflict): running it again is safe.
-    pub(super) fn is_deadlock(&self) -> bool {
+    pub fn is_deadlock(&self) -> bool {
         let Self::Other(e) = self else { return false };
         let Some(sqlx::Error::Database(db)) = e.downcast_ref::<sqlx::Error>() else {
             return false;

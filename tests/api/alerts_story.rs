@@ -947,4 +947,15 @@ async fn raising_a_limit_mid_period_alerts_again_for_the_new_amount(url: String)
     let over = limit_keys(&drain(&ledger).await);
     assert_eq!(over.len(), 1, "{over:?}");
     assert_eq!(over[0].2, Threshold::Over);
+
+    // Lowered below what is spent (211): over the new amount already, so it alerts at once.
+    assert_eq!(
+        set_limit(&ledger, &s, "150", LimitPeriod::Monthly, None).await,
+        wallet
+    );
+    let lowered: Vec<Threshold> = limit_keys(&drain(&ledger).await)
+        .into_iter()
+        .map(|(_, _, t)| t)
+        .collect();
+    assert!(lowered.contains(&Threshold::Over), "{lowered:?}");
 }
