@@ -1,4 +1,5 @@
-//! The slash commands: their definitions from the catalogue's `[[slash]]` templates, the text\na command becomes, and the autocomplete lists in the person's locale.
+//! The slash commands: their definitions from the catalogue's `[[slash]]` templates, the text
+//! a command becomes, and the autocomplete lists in the person's locale.
 
 use super::*;
 

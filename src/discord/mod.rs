@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use backon::{ConstantBuilder, ExponentialBuilder, Retryable as _};
 use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 use serenity::all::{
@@ -64,9 +63,6 @@ pub struct Discord {
     verifier: Verifier,
     http: Arc<Http>,
     core: Bot,
-    /// Whether requests go to Discord itself (serenity's rate limiter) or to another server
-    /// (tests), where 429 answers are waited out here.
-    manual_rate_limits: bool,
     token: Option<SecretString>,
     defer_after: RwLock<Duration>,
 }
@@ -91,7 +87,6 @@ impl Discord {
             verifier,
             http: Arc::new(http),
             core,
-            manual_rate_limits: settings.discord.api_url.trim_end_matches('/') != DISCORD_API,
             token,
             defer_after: RwLock::new(DEFER_AFTER),
         })
@@ -260,16 +255,8 @@ impl Discord {
         let response = EditInteractionResponse::new()
             .content(text)
             .components(components(&reply.buttons));
-        // serenity waits out Discord's rate limits itself unless told not to; when it is, a
-        // `429` is retried here after a second. Nothing else is: an edit that failed halfway
-        // may have landed.
-        let policy = ConstantBuilder::default()
-            .with_delay(Duration::from_secs(1))
-            .with_max_times(RATE_LIMIT_RETRIES as usize);
-        let edited = (|| edit(response.clone()))
-            .retry(policy)
-            .when(|e| self.manual_rate_limits && status(e) == Some(429))
-            .await;
+        // Only a `429` is tried again: an edit that failed halfway may have landed.
+        let edited = self.with_rate_limits(|| edit(response.clone())).await;
         if let Err(e) = edited {
             tracing::warn!(error = %self.redact(&e.to_string()), "discord: follow-up failed");
         }

@@ -1,4 +1,7 @@
-//! Messages the service sends on its own: direct messages (the outbox worker's `ChatSender`),\nwith Discord's rate limits waited out, and the HTTP client they go through.
+//! Messages the service sends on its own: direct messages (the outbox worker's `ChatSender`),
+//! with Discord's rate limits waited out, and the HTTP client they go through.
+
+use backon::{ExponentialBuilder, Retryable as _};
 
 use super::*;
 

@@ -1,4 +1,6 @@
-//! Reading an uploaded CSV: Spendbot's own columns, or a bank or Splitwise style export through a\n[`Mapping`] (guessed from the header, adjustable in the preview), with the loose dates and\namounts such files hold. Each row becomes a `NewEntry` or the reason it cannot.
+//! Reading an uploaded CSV: Spendbot's own columns, or a bank or Splitwise style export through
+//! a [`Mapping`] (guessed from the header, adjustable in the preview), with the loose dates and
+//! amounts such files hold. Each row becomes a `NewEntry` or the reason it cannot.
 
 use super::*;
 
